@@ -1,0 +1,43 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Organization } from '../organizations/organization.entity';
+
+export const clientKinds = ['individual', 'business'] as const;
+export const clientStatuses = ['prospect', 'active', 'inactive'] as const;
+export type TClientKind = (typeof clientKinds)[number];
+export type TClientStatus = (typeof clientStatuses)[number];
+
+/** What the client tells the firm about themselves in the portal. */
+export interface TClientProfile {
+  legalName: string;
+  preferredName?: string;
+  phone: string;
+  addressLine1: string;
+  addressLine2?: string;
+  city: string;
+  state: string;
+  postalCode: string;
+  preferredContact: 'email' | 'phone';
+}
+
+export const Client = defineEntity({
+  name: 'Client',
+  tableName: 'client',
+  indexes: [{ properties: ['organization', 'status', 'displayName'] }, { properties: ['organization', 'displayName'] }],
+  properties: {
+    id: p.uuid().primary(),
+    organization: () => p.manyToOne(Organization),
+    kind: p.enum(clientKinds),
+    displayName: p.string().length(200),
+    status: p.enum(clientStatuses).default('prospect'),
+    profile: p.json<TClientProfile>().nullable(),
+    profileSubmittedAt: p.datetime().columnType('timestamptz').nullable(),
+    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+
+export type IClient = InferEntity<typeof Client>;

@@ -1,0 +1,47 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Organization } from '../organizations/organization.entity';
+import { Client } from '../clients/client.entity';
+import { User } from '../users/user.entity';
+
+export const engagementTypes = ['client_onboarding'] as const;
+export const engagementStatuses = ['active', 'completed', 'cancelled', 'failed'] as const;
+export type TEngagementType = (typeof engagementTypes)[number];
+export type TEngagementStatus = (typeof engagementStatuses)[number];
+
+/**
+ * The read model of one engagement workflow: the workflow decides, activities project here.
+ */
+export const Engagement = defineEntity({
+  name: 'Engagement',
+  tableName: 'engagement',
+  indexes: [
+    { properties: ['organization', 'stage'] },
+    { properties: ['organization', 'type', 'dueAt'] },
+    { properties: ['organization', 'updatedAt'] },
+    { properties: ['client'] },
+  ],
+  properties: {
+    id: p.uuid().primary(),
+    organization: () => p.manyToOne(Organization),
+    client: () => p.manyToOne(Client),
+    type: p.enum(engagementTypes),
+    title: p.string().length(200),
+    status: p.enum(engagementStatuses).default('active'),
+    stage: p.string().length(60),
+    progress: p.integer().default(0),
+    waitingFor: p.string().length(300).nullable(),
+    workflowId: p.string().length(200).unique(),
+    runId: p.string().length(64).nullable(),
+    dueAt: p.datetime().columnType('timestamptz').nullable(),
+    startedBy: () => p.manyToOne(User).nullable(),
+    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+    completedAt: p.datetime().columnType('timestamptz').nullable(),
+  },
+});
+
+export type IEngagement = InferEntity<typeof Engagement>;

@@ -1,0 +1,35 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/** Settings a firm can change. Durations are in seconds. */
+export interface TOrganizationSettings {
+  timeZone: string;
+  onboardingReminders: {
+    /** Wait before each reminder, counted from the previous email. */
+    intervalsSeconds: number[];
+    /** Wait after the last reminder before a staff follow-up task is opened. */
+    followUpAfterSeconds: number;
+  };
+}
+
+export const defaultOrganizationSettings: TOrganizationSettings = {
+  timeZone: 'America/New_York',
+  onboardingReminders: {
+    intervalsSeconds: [3 * 86_400, 4 * 86_400, 7 * 86_400],
+    followUpAfterSeconds: 2 * 86_400,
+  },
+};
+
+export const Organization = defineEntity({
+  name: 'Organization',
+  tableName: 'organization',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string().length(200),
+    slug: p.string().length(80).unique(),
+    plan: p.string().length(40).default('standard'),
+    settings: p.json<TOrganizationSettings>(),
+    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+  },
+});
+
+export type IOrganization = InferEntity<typeof Organization>;

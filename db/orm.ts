@@ -1,0 +1,40 @@
+import { MikroORM, type Options, type PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from './entities';
+import { migrationsList } from './migrations';
+
+export type Orm = MikroORM<PostgreSqlDriver>;
+
+export interface OrmOptions {
+  databaseUrl: string;
+  /** Log SQL (development only). */
+  debug?: boolean;
+  poolMax?: number;
+}
+
+/** The one place the ORM is configured. Schema changes only ever come from reviewed migrations. */
+export function ormConfig({ databaseUrl, debug = false, poolMax = 10 }: OrmOptions): Options<PostgreSqlDriver> {
+  return {
+    clientUrl: databaseUrl,
+    entities,
+    extensions: [Migrator],
+    debug,
+    pool: { max: poolMax },
+    ensureDatabase: false,
+    allowGlobalContext: false,
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: 'db/migrations',
+      pathTs: 'db/migrations',
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      emit: 'ts',
+      snapshot: false,
+    },
+  };
+}
+
+export async function createOrm(options: OrmOptions): Promise<Orm> {
+  return MikroORM.init(ormConfig(options));
+}
