@@ -1,9 +1,9 @@
-import { MikroORM, type Options, type PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
 
-export type Orm = MikroORM<PostgreSqlDriver>;
+export type Orm = MikroORM;
 
 export interface OrmOptions {
   databaseUrl: string;
@@ -13,7 +13,7 @@ export interface OrmOptions {
 }
 
 /** The one place the ORM is configured. Schema changes only ever come from reviewed migrations. */
-export function ormConfig({ databaseUrl, debug = false, poolMax = 10 }: OrmOptions): Options<PostgreSqlDriver> {
+export function ormConfig({ databaseUrl, debug = false, poolMax = 10 }: OrmOptions): Options {
   return {
     clientUrl: databaseUrl,
     entities,
@@ -36,5 +36,7 @@ export function ormConfig({ databaseUrl, debug = false, poolMax = 10 }: OrmOptio
 }
 
 export async function createOrm(options: OrmOptions): Promise<Orm> {
-  return MikroORM.init(ormConfig(options));
+  const orm = new MikroORM(ormConfig(options));
+  await orm.connect();
+  return orm;
 }

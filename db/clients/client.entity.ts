@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
 
@@ -24,7 +25,7 @@ export const Client = defineEntity({
   tableName: 'client',
   indexes: [{ properties: ['organization', 'status', 'displayName'] }, { properties: ['organization', 'displayName'] }],
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid().primary().onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     kind: p.enum(clientKinds),
     displayName: p.string().length(200),

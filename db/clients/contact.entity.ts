@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
 import { Client } from './client.entity';
@@ -9,7 +10,7 @@ export const Contact = defineEntity({
   uniques: [{ properties: ['client', 'email'] }],
   indexes: [{ properties: ['organization', 'email'] }],
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid().primary().onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     client: () => p.manyToOne(Client),
     name: p.string().length(200),

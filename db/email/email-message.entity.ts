@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
 
@@ -13,7 +14,7 @@ export const EmailMessage = defineEntity({
   tableName: 'email_message',
   indexes: [{ properties: ['organization', 'createdAt'] }],
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid().primary().onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     idempotencyKey: p.string().length(300).unique(),
     template: p.string().length(80),

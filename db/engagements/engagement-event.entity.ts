@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
 import { Engagement } from './engagement.entity';
@@ -10,7 +11,7 @@ export const EngagementEvent = defineEntity({
   tableName: 'engagement_event',
   indexes: [{ properties: ['engagement', 'occurredAt'] }],
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid().primary().onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     engagement: () => p.manyToOne(Engagement),
     key: p.string().length(300).unique(),

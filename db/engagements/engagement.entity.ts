@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
 import { Client } from '../clients/client.entity';
@@ -21,7 +22,7 @@ export const Engagement = defineEntity({
     { properties: ['client'] },
   ],
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid().primary().onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     client: () => p.manyToOne(Client),
     type: p.enum(engagementTypes),

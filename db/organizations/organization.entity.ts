@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
 /** Settings a firm can change. Durations are in seconds. */
@@ -23,7 +24,7 @@ export const Organization = defineEntity({
   name: 'Organization',
   tableName: 'organization',
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid().primary().onCreate(() => randomUUID()),
     name: p.string().length(200),
     slug: p.string().length(80).unique(),
     plan: p.string().length(40).default('standard'),

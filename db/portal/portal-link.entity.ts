@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
 import { Contact } from '../clients/contact.entity';
@@ -9,7 +10,7 @@ export const PortalLink = defineEntity({
   name: 'PortalLink',
   tableName: 'portal_link',
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid().primary().onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     contact: () => p.manyToOne(Contact).index(),
     tokenHash: p.string().length(64).unique(),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
 import { Engagement } from '../engagements/engagement.entity';
@@ -19,7 +20,7 @@ export const Task = defineEntity({
     { properties: ['engagement'] },
   ],
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid().primary().onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     key: p.string().length(300).unique().nullable(),
     engagement: () => p.manyToOne(Engagement).nullable(),

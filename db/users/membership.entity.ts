@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
 import { User } from './user.entity';
@@ -11,7 +12,7 @@ export const Membership = defineEntity({
   tableName: 'membership',
   uniques: [{ properties: ['organization', 'user'] }],
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid().primary().onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     user: () => p.manyToOne(User).index(),
     role: p.enum(staffRoles),

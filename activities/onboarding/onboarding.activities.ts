@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { log } from '@temporalio/activity';
+import type { Mailer } from '../../integrations/email/mailer';
+import type { LiveUpdatesPublisher } from '../../integrations/live-updates/live-updates';
+import { createClient } from '../../db/clients/create-client';
+import { recordClientProfile } from '../../db/clients/record-client-profile';
+import { Contact } from '../../db/clients/contact.entity';
+import { startEngagementRecord } from '../../db/engagements/start-engagement-record';
+import {
+  recordEngagementProgress,
+  type TEngagementProgress,
+} from '../../db/engagements/record-engagement-progress';
+import { claimEmail } from '../../db/email/claim-email';
+import { markEmailSent } from '../../db/email/mark-email-sent';
+import { issuePortalLink } from '../../db/portal/issue-portal-link';
+import { createTask } from '../../db/tasks/create-task';
+import { completeTask } from '../../db/tasks/complete-task';
+import type { TClientOnboardingInput, TClientProfile } from '../../workflows/onboarding/client-onboarding.contracts';
+import { onboardingStageInfo } from '../../workflows/onboarding/client-onboarding.contracts';
+import { failFastOnBusinessErrors } from '../shared/business-errors';
+import { onboardingEmailSubject, renderOnboardingEmail } from './onboarding-emails';
+
+export interface OnboardingActivityDeps {
+  orm: MikroORM;
+  mailer: Mailer;
+  liveUpdates: LiveUpdatesPublisher;
+  /** Base URL of the web app, for links in emails. */
+  publicUrl: string;
+}
+
+export interface TSendOnboardingEmailInput {
+  organizationId: string;
+  engagementId: string;
+  contactId: string;
+  workflowId: string;
+  kind: 'invitation' | 'reminder';
+  reminderNumber?: number;
+}
+
+/** Activities of the client onboarding workflow. Each one is idempotent: Temporal may retry it. */
+export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl }: OnboardingActivityDeps) {
+  return {
+    /** Creates the client, its contact and the engagement read model (once). */
+    async createClientRecord(input: TClientOnboardingInput & { workflowId: string; runId: string }): Promise<void> {
+      await failFastOnBusinessErrors(async () => {
+        const em = orm.em.fork();
+        await em.transactional(async (tx) => {
+          await createClient(tx, {
+            organizationId: input.organizationId,
+            clientId: input.clientId,
+            kind: input.client.kind,
+            displayName: input.client.displayName,
+            contact: input.contact,
+          });
+          await startEngagementRecord(tx, {
+            organizationId: input.organizationId,
+            engagementId: input.engagementId,
+            clientId: input.clientId,
+            type: 'client_onboarding',
+            title: `Client onboarding: ${input.client.displayName}`,
+            workflowId: input.workflowId,
+            runId: input.runId,
+            stage: 'creating_client',
+            progress: onboardingStageInfo.creating_client.progress,
+            startedByUserId: input.startedByUserId,
+          });
+        });
+      });
+    },
+
+    /** Projects a stage change to Postgres and tells open pages. */
+    async recordEngagementProgress(input: TEngagementProgress): Promise<void> {
+      await failFastOnBusinessErrors(async () => {
+        await recordEngagementProgress(orm.em.fork(), input);
+        // Publish even when the event was already recorded: a retry after a failed publish must still notify.
+        await liveUpdates.engagementChanged({
+          engagementId: input.engagementId,
+          stage: input.stage,
+          progress: input.progress,
+          status: input.status,
+          at: input.event.occurredAt,
+        });
+      });
+    },
+
+    /** Sends the portal invitation or a reminder, at most once per business key (the sent-log). */
+    async sendOnboardingEmail(input: TSendOnboardingEmailInput): Promise<{ sent: boolean }> {
+      return failFastOnBusinessErrors(async () => {
+        const em = orm.em.fork();
+        const idempotencyKey =
+          input.kind === 'invitation'
+            ? `${input.workflowId}:invitation`
+            : `${input.workflowId}:reminder:${input.reminderNumber ?? 0}`;
+        const contact = await em.findOneOrFail(
+          Contact,
+          { id: input.contactId, organization: input.organizationId },
+          { populate: ['organization'] },
+        );
+        const claim = await claimEmail(em, {
+          organizationId: input.organizationId,
+          idempotencyKey,
+          template: `onboarding-${input.kind}`,
+          toAddress: contact.email,
+          subject: onboardingEmailSubject(input.kind, contact.organization.name),
+        });
+        if (claim.alreadySent) {
+          log.info('onboarding email already sent; not sending again', { idempotencyKey });
+          return { sent: false };
+        }
+        const link = await issuePortalLink(em, {
+          organizationId: input.organizationId,
+          contactId: contact.id,
+          purpose: `onboarding-${input.kind}`,
+        });
+        const email = renderOnboardingEmail({
+          kind: input.kind,
+          firmName: contact.organization.name,
+          contactName: contact.name,
+          portalUrl: `${publicUrl.replace(/\/$/, '')}/portal/invite/${link.token}`,
+          expiresAt: link.expiresAt,
+        });
+        const keyHash = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
+        const result = await mailer.send({
+          to: contact.email,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          messageId: `<${keyHash}@cpa-platform.local>`,
+          headers: { 'X-CPA-Idempotency-Key': keyHash },
+        });
+        await markEmailSent(em, { emailId: claim.message.id, providerMessageId: result.messageId });
+        return { sent: true };
+      });
+    },
+
+    /** Opens the staff follow-up task after the last reminder (once per onboarding). */
+    async createFollowUpTask(input: {
+      organizationId: string;
+      engagementId: string;
+      clientId: string;
+      workflowId: string;
+      assigneeUserId?: string;
+      remindersSent: number;
+    }): Promise<{ taskId: string }> {
+      return failFastOnBusinessErrors(async () => {
+        const task = await createTask(orm.em.fork(), {
+          organizationId: input.organizationId,
+          key: `${input.workflowId}:follow-up`,
+          kind: 'follow_up',
+          title: 'Follow up: client has not completed their portal profile',
+          details: `The client has not submitted their profile after the invitation and ${input.remindersSent} reminder(s). Call or email them.`,
+          engagementId: input.engagementId,
+          clientId: input.clientId,
+          assigneeUserId: input.assigneeUserId,
+          dueAt: new Date(Date.now() + 2 * 86_400_000),
+        });
+        return { taskId: task.id };
+      });
+    },
+
+    async completeFollowUpTask(input: { organizationId: string; taskId: string }): Promise<void> {
+      await failFastOnBusinessErrors(async () => {
+        await completeTask(orm.em.fork(), input);
+      });
+    },
+
+    /** Stores the submitted profile on the client. */
+    async saveClientProfile(input: {
+      organizationId: string;
+      clientId: string;
+      contactId: string;
+      profile: TClientProfile;
+      submittedAt: string;
+    }): Promise<void> {
+      await failFastOnBusinessErrors(async () => {
+        await recordClientProfile(orm.em.fork(), {
+          organizationId: input.organizationId,
+          clientId: input.clientId,
+          profile: input.profile,
+          submittedAt: new Date(input.submittedAt),
+        });
+      });
+    },
+  };
+}
+
+export type OnboardingActivities = ReturnType<typeof createOnboardingActivities>;

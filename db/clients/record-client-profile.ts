@@ -1,0 +1,17 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../lib/errors';
+import { Client, type TClientProfile } from './client.entity';
+
+/** Stores the profile a client submitted and makes the client active. Idempotent. */
+export async function recordClientProfile(
+  em: EntityManager,
+  input: { organizationId: string; clientId: string; profile: TClientProfile; submittedAt: Date },
+): Promise<void> {
+  await em.transactional(async (tx) => {
+    const client = await tx.findOne(Client, { id: input.clientId, organization: input.organizationId });
+    if (!client) throw new AppError('not_found', 'Client not found.', `client ${input.clientId} not found`);
+    client.profile = input.profile;
+    client.profileSubmittedAt = input.submittedAt;
+    if (client.status === 'prospect') client.status = 'active';
+  });
+}

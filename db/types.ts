@@ -1,0 +1,1 @@
+export type { EntityManager } from '@mikro-orm/postgresql';

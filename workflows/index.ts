@@ -1,0 +1,2 @@
+/** Every workflow the engagements worker runs (the workflow bundle's entry point). */
+export { clientOnboardingWorkflow } from './onboarding/client-onboarding.workflow';
