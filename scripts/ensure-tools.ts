@@ -1,0 +1,26 @@
+/**
+ * Resolves every binary the local stack needs, building or installing what is missing (see
+ * infra/local/tools.ts), and prints what it found. CI runs it before the tests; `npm run dev` does the
+ * same on its own.
+ */
+import { describeFailure } from '../infra/local/errors';
+import { createConsoleLog } from '../infra/local/log';
+import { ensureTools } from '../infra/local/tools';
+
+const log = createConsoleLog('tools');
+try {
+  const tools = await ensureTools({ log });
+  log.info(
+    tools.temporal
+      ? `Temporal CLI: ${tools.temporal.path} (${tools.temporal.version}; from ${tools.temporal.source})`
+      : `Temporal CLI: not needed (TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS ?? ''})`,
+  );
+  log.info(
+    tools.redisServer
+      ? `redis-server: ${tools.redisServer.path} (${tools.redisServer.version}; from ${tools.redisServer.source})`
+      : 'redis-server: not needed (REDIS_URL is set)',
+  );
+} catch (error) {
+  log.warn(describeFailure(error));
+  process.exitCode = 1;
+}
