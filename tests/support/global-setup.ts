@@ -1,0 +1,69 @@
+/**
+ * Vitest global setup: starts the local service stack in test mode (random ports, throwaway data)
+ * once per run, prepares the migrated template database, and hands the services' URLs to the test
+ * files, both as `inject('stackEnv')` and as process.env (which the test workers inherit).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { StackError } from '../../infra/local/errors';
+import { createConsoleLog, type StackLog } from '../../infra/local/log';
+import { databaseUrl, quoteIdent, withPgClient } from '../../infra/local/pg-client';
+import { startStack } from '../../infra/local/stack';
+import { TEMPLATE_DATABASE } from './databases';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stackEnv: Record<string, string>;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const log = createConsoleLog('test stack');
+  const stack = await startStack({ mode: 'test', log });
+  try {
+    await prepareTemplateDatabase(stack.env.DATABASE_URL, log);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  const env: Record<string, string> = { ...stack.env };
+  project.provide('stackEnv', env);
+  Object.assign(process.env, env);
+  return () => stack.stop();
+}
+
+/** (Re)creates the template database and applies every migration to it (db/migrate.ts). */
+async function prepareTemplateDatabase(url: string, log: StackLog): Promise<void> {
+  const started = Date.now();
+  await withPgClient(databaseUrl(url, 'postgres'), async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(TEMPLATE_DATABASE)} WITH (FORCE)`);
+    await client.query(
+      `CREATE DATABASE ${quoteIdent(TEMPLATE_DATABASE)} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
+    );
+  });
+  const migrateModule = fileURLToPath(new URL('../../db/migrate.ts', import.meta.url));
+  if (!existsSync(migrateModule)) {
+    log.warn(`db/migrate.ts does not exist yet: ${TEMPLATE_DATABASE} stays empty (no migrations applied)`);
+    return;
+  }
+  const { migrateDatabase } = await import('../../db/migrate');
+  const templateUrl = databaseUrl(url, TEMPLATE_DATABASE);
+  try {
+    await migrateDatabase(templateUrl);
+  } catch (error) {
+    throw new StackError(
+      `Migrating the test template database failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  // CREATE DATABASE … TEMPLATE fails while anyone is connected to the template: close what is left.
+  await withPgClient(databaseUrl(url, 'postgres'), (client) =>
+    client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+      TEMPLATE_DATABASE,
+    ]),
+  );
+  log.info(
+    `migrated the template database ${TEMPLATE_DATABASE} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+}

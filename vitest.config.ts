@@ -1,0 +1,13 @@
+import { configDefaults, defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Starts PostgreSQL, Temporal, Redis, Azurite and the mail capture once per run (infra/local).
+    globalSetup: ['tests/support/global-setup.ts'],
+    pool: 'forks',
+    include: ['**/*.test.ts'],
+    exclude: [...configDefaults.exclude, '.tools/**', '.data/**'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
