@@ -16,14 +16,13 @@ export async function issuePortalLink(
   const token = randomBytes(32).toString('base64url');
   const now = input.now ?? new Date();
   const expiresAt = new Date(now.getTime() + portalLinkLifetimeDays * 86_400_000);
-  await em.transactional(async (tx) => {
-    tx.create(PortalLink, {
-      organization: input.organizationId,
-      contact: input.contactId,
-      tokenHash: hashPortalToken(token),
-      purpose: input.purpose,
-      expiresAt,
-    });
+  em.create(PortalLink, {
+    organization: input.organizationId,
+    contact: input.contactId,
+    tokenHash: hashPortalToken(token),
+    purpose: input.purpose,
+    expiresAt,
   });
+  await em.flush();
   return { token, expiresAt };
 }

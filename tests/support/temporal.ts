@@ -1,5 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { workflowsPath } from '../../workers/create-engagements-worker';
 
 function temporalAddress(): string {
@@ -9,6 +15,9 @@ function temporalAddress(): string {
 }
 
 export const namespace = (): string => process.env.TEMPORAL_NAMESPACE ?? 'default';
+
+// Workers in tests log warnings and errors only.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 

@@ -162,7 +162,9 @@ describe('client onboarding workflow', () => {
         profile,
         submittedAt: new Date().toISOString(),
       });
-      return handle.result();
+      const outcome = await handle.result();
+      if (process.env.CPA_RECORD_HISTORIES === '1') await recordHistory(handle.workflowId, 'invited-then-profile');
+      return outcome;
     });
 
     expect(result).toMatchObject({ clientId: input.clientId, remindersSent: 0, followUpTaskCreated: false });
