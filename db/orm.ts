@@ -10,15 +10,18 @@ export interface OrmOptions {
   /** Log SQL (development only). */
   debug?: boolean;
   poolMax?: number;
+  /** Where MikroORM's own messages (e.g. the migrator's progress) go; default console. */
+  logger?: (message: string) => void;
 }
 
 /** The one place the ORM is configured. Schema changes only ever come from reviewed migrations. */
-export function ormConfig({ databaseUrl, debug = false, poolMax = 10 }: OrmOptions): Options {
+export function ormConfig({ databaseUrl, debug = false, poolMax = 10, logger }: OrmOptions): Options {
   return {
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
     debug,
+    ...(logger ? { logger } : {}),
     pool: { max: poolMax },
     ensureDatabase: false,
     allowGlobalContext: false,

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl, quoteIdent, withPgClient } from '../infra/local/pg-client';
+import { dropTestDatabase } from '../tests/support/databases';
+import { migrateDatabase } from './migrate';
+import { migrationsList } from './migrations';
+import { createOrm } from './orm';
+import { seedDemoFirm } from './seed/demo';
+
+const expectedTables = [
+  'app_user',
+  'client',
+  'contact',
+  'email_message',
+  'engagement',
+  'engagement_event',
+  'membership',
+  'organization',
+  'portal_link',
+  'task',
+];
+
+let url: string;
+
+beforeAll(async () => {
+  const stackUrl = process.env.DATABASE_URL ?? '';
+  const name = `test_empty_${randomBytes(4).toString('hex')}`;
+  await withPgClient(databaseUrl(stackUrl, 'postgres'), (client) =>
+    client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8'`),
+  );
+  url = databaseUrl(stackUrl, name);
+});
+
+afterAll(async () => {
+  if (url) await dropTestDatabase(url);
+});
+
+async function tables(): Promise<string[]> {
+  return withPgClient(url, async (client) => {
+    const result = await client.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'mikro_orm_migrations' ORDER BY 1",
+    );
+    return result.rows.map((r) => r.table_name);
+  });
+}
+
+describe('migrations', () => {
+  it('build the whole schema on an empty database', async () => {
+    expect(await tables()).toEqual([]);
+    const applied = await migrateDatabase(url);
+    expect(applied).toEqual(migrationsList.map((m) => m.name));
+    expect(await tables()).toEqual(expectedTables);
+  });
+
+  it('apply nothing a second time, and keep existing data', async () => {
+    const orm = await createOrm({ databaseUrl: url, poolMax: 1 });
+    try {
+      expect((await seedDemoFirm(orm.em.fork())).created).toBe(true);
+    } finally {
+      await orm.close(true);
+    }
+    expect(await migrateDatabase(url)).toEqual([]);
+    const firms = await withPgClient(url, (client) => client.query('SELECT slug FROM organization'));
+    expect(firms.rows).toEqual([{ slug: 'harborview' }]);
+  });
+
+  it('enforce the sent-log and business-key uniqueness in the database', async () => {
+    const constraints = await withPgClient(url, async (client) => {
+      const result = await client.query<{ conname: string }>(
+        "SELECT conname FROM pg_constraint WHERE contype = 'u' ORDER BY 1",
+      );
+      return result.rows.map((r) => r.conname);
+    });
+    expect(constraints).toEqual(
+      expect.arrayContaining([
+        'email_message_idempotency_key_unique',
+        'engagement_workflow_id_unique',
+        'engagement_event_key_unique',
+        'task_key_unique',
+        'portal_link_token_hash_unique',
+        'organization_slug_unique',
+        'app_user_email_unique',
+      ]),
+    );
+  });
+});
