@@ -47,6 +47,8 @@ export interface ManagedProcess {
 
 export interface ProcessSupervisor {
   start(spec: SpawnSpec): Promise<ManagedProcess>;
+  /** Stops every process still running, all at once (each as ManagedProcess.stop does). */
+  stopAll(): Promise<void>;
   /** Signals every live process group at once, synchronously: for exit paths that cannot wait. */
   killAllNow(signal?: NodeJS.Signals): void;
   /** Process-group IDs started here that still have a live member (empty after a clean stop). */
@@ -108,7 +110,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * and a small watchdog shell covers the case where it is killed outright.
  */
 export function createProcessSupervisor(options: SupervisorOptions = {}): ProcessSupervisor {
-  const live = new Map<number, { stopSignal: NodeJS.Signals }>();
+  const live = new Map<number, { stopSignal: NodeJS.Signals; process: ManagedProcess }>();
   const started = new Set<number>();
   let closed = false;
 
@@ -174,7 +176,6 @@ export function createProcessSupervisor(options: SupervisorOptions = {}): Proces
       }
     }
 
-    live.set(pid, { stopSignal });
     started.add(pid);
     tell(`+${pid}:${stopSignal.replace(/^SIG/, '')}`);
 
@@ -216,11 +217,15 @@ export function createProcessSupervisor(options: SupervisorOptions = {}): Proces
         return stopPromise;
       },
     };
+    live.set(pid, { stopSignal, process: managed });
     return managed;
   }
 
   return {
     start,
+    async stopAll() {
+      await Promise.all([...live.values()].map((entry) => entry.process.stop()));
+    },
     killAllNow,
     survivors: () => [...started].filter(groupIsAlive),
     close() {

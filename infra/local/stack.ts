@@ -100,6 +100,8 @@ export interface Stack {
   dataDir: string;
   /** Stops every service in reverse order of start; idempotent. */
   stop(): Promise<void>;
+  /** Process groups started by the stack that still have a live process: empty after stop(). */
+  survivors(): number[];
 }
 
 interface Service {
@@ -279,7 +281,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
 
     ready = true;
     log.info(`local services ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { env: stackEnv, urls, ports, dataDir, stop };
+    return { env: stackEnv, urls, ports, dataDir, stop, survivors: () => processes.survivors() };
   } catch (error) {
     await cleanUp(services);
     throw error;
@@ -291,23 +293,29 @@ function fulfilled<T>(result: PromiseSettledResult<T>): T {
   return result.value;
 }
 
+/** The development ports: the defaults of DEV_PORTS, each overridable by its environment variable. */
+export function devPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
+  const ports = {} as StackPorts;
+  for (const key of Object.keys(DEV_PORTS) as (keyof StackPorts)[]) {
+    const [fallback, envVar] = DEV_PORTS[key];
+    ports[key] = parsePort(env[envVar], envVar) ?? fallback;
+  }
+  return ports;
+}
+
 /**
- * Dev: the default ports, each overridable by its environment variable, each checked free.
- * Test: random free ports. Explicit `ports` win in both modes.
+ * Dev: devPorts(), each checked free. Test: random free ports. Explicit `ports` win in both modes.
  */
 async function choosePorts(
   mode: StackMode,
   given: Partial<StackPorts>,
   env: NodeJS.ProcessEnv,
 ): Promise<StackPorts> {
-  const keys = Object.keys(DEV_PORTS) as (keyof StackPorts)[];
-  const ports = {} as StackPorts;
-  for (const key of keys) {
-    const [fallback, envVar] = DEV_PORTS[key];
+  const ports = mode === 'dev' ? devPorts(env) : ({} as StackPorts);
+  for (const key of Object.keys(DEV_PORTS) as (keyof StackPorts)[]) {
     const explicit = given[key];
     if (explicit !== undefined) ports[key] = explicit;
     else if (mode === 'test') ports[key] = await getFreePort();
-    else ports[key] = parsePort(env[envVar], envVar) ?? fallback;
   }
   if (mode === 'dev') {
     // Only the ports of services started here; the web app's port is checked by whoever starts it.
