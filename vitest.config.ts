@@ -7,6 +7,8 @@ export default defineConfig({
     pool: 'forks',
     include: ['**/*.test.ts'],
     exclude: [...configDefaults.exclude, '.tools/**', '.data/**'],
+    // The summary reporter ends the output with one plain `N passed, N failed, N skipped` line.
+    reporters: ['default', './tests/support/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
