@@ -12,7 +12,7 @@ export interface ProcessExit {
   expected: boolean;
 }
 
-/** Where a process's stdout and stderr go: appended to a log file, or handed over line by line. */
+/** Where a process's stdout and stderr go: a log file (emptied at start), or handed over line by line. */
 export type ProcessOutput = { file: string } | { onLine(line: string, stream: 'stdout' | 'stderr'): void };
 
 export interface SpawnSpec {
@@ -138,7 +138,7 @@ export function createProcessSupervisor(options: SupervisorOptions = {}): Proces
     const stopSignal = spec.stopSignal ?? 'SIGTERM';
     const stopTimeoutMs = spec.stopTimeoutMs ?? 10_000;
     const { output } = spec;
-    const fd = 'file' in output ? openSync(output.file, 'a') : undefined;
+    const fd = 'file' in output ? openSync(output.file, 'w') : undefined;
 
     let child: ChildProcess;
     try {
