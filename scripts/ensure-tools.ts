@@ -12,12 +12,12 @@ try {
   const tools = await ensureTools({ log });
   log.info(
     tools.temporal
-      ? `Temporal CLI: ${tools.temporal.path} (${tools.temporal.version}; from ${tools.temporal.source})`
+      ? `Temporal CLI: ${tools.temporal.path} (${tools.temporal.version}; ${tools.temporal.source})`
       : `Temporal CLI: not needed (TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS ?? ''})`,
   );
   log.info(
     tools.redisServer
-      ? `redis-server: ${tools.redisServer.path} (${tools.redisServer.version}; from ${tools.redisServer.source})`
+      ? `redis-server: ${tools.redisServer.path} (${tools.redisServer.version}; ${tools.redisServer.source})`
       : 'redis-server: not needed (REDIS_URL is set)',
   );
 } catch (error) {
