@@ -1,0 +1,107 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import {
+  Client,
+  type IClient,
+  type TClientKind,
+  type TClientStatus,
+} from '../../../db/clients/client.entity';
+import { Contact } from '../../../db/clients/contact.entity';
+import { Engagement } from '../../../db/engagements/engagement.entity';
+import type { EntityManager } from '../../../db/types';
+import { decodeCursor, encodeCursor, escapeLike, isUuid } from '../http/cursor.server';
+import { engagementTypeLabels, stageLabel } from '../engagements/stages.server';
+import type { TDateFormat } from '../ui/dates.server';
+
+export const clientsPageSize = 25;
+
+export interface TClientRow {
+  id: string;
+  displayName: string;
+  kind: TClientKind;
+  status: TClientStatus;
+  created: string;
+}
+
+/**
+ * One page of a firm's clients in name order, optionally those whose name starts with `search`.
+ * Keyset pagination on (display_name, id): `after` is the cursor of the previous page's last row.
+ */
+export async function listClients(
+  em: EntityManager,
+  input: { organizationId: string; search: string; after: string | null; format: TDateFormat },
+): Promise<{ rows: TClientRow[]; nextCursor: string | null }> {
+  const conditions: FilterQuery<IClient>[] = [{ organization: input.organizationId }];
+  if (input.search) conditions.push({ displayName: { $ilike: `${escapeLike(input.search)}%` } });
+  const cursor = decodeCursor(input.after, 2);
+  if (cursor) {
+    const [name = '', id = ''] = cursor;
+    if (isUuid(id))
+      conditions.push({ $or: [{ displayName: { $gt: name } }, { displayName: name, id: { $gt: id } }] });
+  }
+  const clients = await em.find(
+    Client,
+    { $and: conditions },
+    {
+      orderBy: { displayName: 'asc', id: 'asc' },
+      limit: clientsPageSize + 1,
+    },
+  );
+  const page = clients.slice(0, clientsPageSize);
+  const last = page.at(-1);
+  return {
+    rows: page.map((client) => ({
+      id: client.id,
+      displayName: client.displayName,
+      kind: client.kind,
+      status: client.status,
+      created: input.format.date(client.createdAt),
+    })),
+    nextCursor: clients.length > clientsPageSize && last ? encodeCursor([last.displayName, last.id]) : null,
+  };
+}
+
+/** A client of this firm with its contacts and engagements; null when there is no such client here. */
+export async function getClientDetail(
+  em: EntityManager,
+  input: { organizationId: string; clientId: string; format: TDateFormat },
+) {
+  const client = await em.findOne(Client, { id: input.clientId, organization: input.organizationId });
+  if (!client) return null;
+  const [contacts, engagements] = await Promise.all([
+    em.find(
+      Contact,
+      { client: client.id, organization: input.organizationId },
+      { orderBy: { createdAt: 'asc' } },
+    ),
+    em.find(
+      Engagement,
+      { client: client.id, organization: input.organizationId },
+      { orderBy: { createdAt: 'desc' } },
+    ),
+  ]);
+  const { format } = input;
+  return {
+    id: client.id,
+    displayName: client.displayName,
+    kind: client.kind,
+    status: client.status,
+    created: format.dateTime(client.createdAt),
+    profile: client.profile ?? null,
+    profileSubmitted: client.profileSubmittedAt ? format.dateTime(client.profileSubmittedAt) : null,
+    contacts: contacts.map((contact) => ({
+      id: contact.id,
+      name: contact.name,
+      email: contact.email,
+      portalAccess: contact.portalAccess,
+    })),
+    engagements: engagements.map((engagement) => ({
+      id: engagement.id,
+      title: engagement.title,
+      type: engagementTypeLabels[engagement.type],
+      status: engagement.status,
+      stage: stageLabel(engagement.type, engagement.stage),
+      progress: engagement.progress,
+      updated: format.relative(engagement.updatedAt),
+    })),
+  };
+}

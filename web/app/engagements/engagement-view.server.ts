@@ -1,0 +1,186 @@
+import type { TEngagementStatus } from '../../../db/engagements/engagement.entity';
+import type { EntityManager } from '../../../db/types';
+import type { TOnboardingStatus } from '../../../workflows/onboarding/client-onboarding.contracts';
+import { onboardingWorkflowId } from '../../../workflows/onboarding/client-onboarding.contracts';
+import { readOnboardingState, type TOnboardingLiveState } from '../onboarding/onboarding-workflow.server';
+import { temporalUiUrl } from '../temporal/temporal.server';
+import type { TDateFormat } from '../ui/dates.server';
+import { engagementOpenTasks, engagementTimeline, findEngagement } from './engagement-queries.server';
+import { engagementTypeLabels, stageLabel, stageSteps } from './stages.server';
+
+/** The live details only the running workflow knows (from its getStatus query). */
+export interface TLiveDetails {
+  waitingFor: { what: string; from: 'client' | 'staff' } | null;
+  remindersSent: number;
+  remindersPlanned: number;
+  nextReminder: { at: string; relative: string } | null;
+  followUpDue: { at: string; relative: string } | null;
+  followUpTaskCreated: boolean;
+}
+
+function liveDetails(status: TOnboardingStatus, format: TDateFormat): TLiveDetails {
+  const when = (iso: string | null) => {
+    if (!iso) return null;
+    const date = new Date(iso);
+    return { at: format.dateTime(date), relative: format.relative(date) };
+  };
+  return {
+    waitingFor: status.waitingFor,
+    remindersSent: status.remindersSent,
+    remindersPlanned: status.remindersPlanned,
+    nextReminder: when(status.nextReminderAt),
+    followUpDue: when(status.followUpDueAt),
+    followUpTaskCreated: status.followUpTaskCreated,
+  };
+}
+
+export interface TLiveNote {
+  tone: 'info' | 'warning';
+  text: string;
+}
+
+/** Why the page shows the stored read model instead of live details; null when live details are shown. */
+function liveNote(state: TOnboardingLiveState): TLiveNote | null {
+  switch (state.kind) {
+    case 'running':
+      return state.status
+        ? null
+        : {
+            tone: 'warning',
+            text: 'The workflow did not answer in time (is a worker running?). Showing the last recorded state.',
+          };
+    case 'closed':
+      return state.closeStatus === 'COMPLETED'
+        ? { tone: 'info', text: 'This workflow has finished. The page shows its recorded history.' }
+        : {
+            tone: 'warning',
+            text: `This workflow is no longer running (${state.closeStatus.toLowerCase().replaceAll('_', ' ')}). Showing the last recorded state.`,
+          };
+    case 'not_found':
+      return {
+        tone: 'warning',
+        text: 'Temporal has no record of this workflow (it may have been removed after its retention period). Showing the last recorded state.',
+      };
+    case 'unavailable':
+      return {
+        tone: 'warning',
+        text: 'Temporal is not reachable right now, so reminders and deadlines are not shown. Showing the last recorded state.',
+      };
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The engagement row, polling up to `waitMs` for it: right after a workflow starts, its first
+ * activity may not have written the read model yet.
+ */
+async function waitForEngagement(
+  em: EntityManager,
+  input: { organizationId: string; engagementId: string },
+  waitMs: number,
+) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const engagement = await findEngagement(em, input);
+    if (engagement || Date.now() >= deadline) return engagement;
+    await sleep(200);
+    em.clear();
+  }
+}
+
+const statusLabels: Record<TEngagementStatus, string> = {
+  active: 'Active',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+  failed: 'Failed',
+};
+
+/**
+ * Everything the engagement page shows: the read model (row, timeline, tasks) merged with what the
+ * running workflow says right now. Returns null when this firm has no such engagement.
+ */
+export async function engagementView(
+  em: EntityManager,
+  input: { organizationId: string; engagementId: string; format: TDateFormat; waitMs?: number },
+) {
+  const engagement = await waitForEngagement(em, input, input.waitMs ?? 0);
+  if (!engagement) return null;
+  const { format } = input;
+  const live = await readOnboardingState(engagement.client.id, input.organizationId);
+  const status = live.kind === 'running' ? live.status : null;
+  const stage = status?.stage ?? engagement.stage;
+  const completed = engagement.status === 'completed' || stage === 'completed';
+  const runId = live.kind === 'running' || live.kind === 'closed' ? live.runId : (engagement.runId ?? null);
+
+  return {
+    pending: false as const,
+    engagement: {
+      id: engagement.id,
+      title: engagement.title,
+      type: engagementTypeLabels[engagement.type],
+      status: completed ? 'completed' : engagement.status,
+      statusLabel: completed ? statusLabels.completed : statusLabels[engagement.status as TEngagementStatus],
+      stageLabel: stageLabel(engagement.type, stage),
+      progress: status?.progress ?? engagement.progress,
+      waitingFor:
+        engagement.waitingFor ?? (completed ? 'Nothing: this engagement is complete.' : 'Nothing right now.'),
+      clientId: engagement.client.id,
+      clientName: engagement.client.displayName,
+      started: format.dateTime(engagement.createdAt),
+      updated: format.relative(engagement.updatedAt),
+      completed: engagement.completedAt ? format.dateTime(engagement.completedAt) : null,
+    },
+    steps: stageSteps(engagement.type, stage, completed),
+    live: status ? liveDetails(status, format) : null,
+    liveNote: liveNote(live),
+    timeline: await engagementTimeline(em, { ...input, type: engagement.type }),
+    tasks: await engagementOpenTasks(em, input),
+    workflowId: engagement.workflowId,
+    temporalUiUrl: temporalUiUrl(engagement.workflowId, runId),
+  };
+}
+
+/**
+ * The page of an engagement whose workflow has started but whose first activity has not yet written
+ * the read model. Answers from the workflow's status query, after checking it belongs to this firm.
+ */
+export async function pendingEngagementView(input: {
+  organizationId: string;
+  engagementId: string;
+  clientId: string;
+  format: TDateFormat;
+}) {
+  const live = await readOnboardingState(input.clientId, input.organizationId);
+  if (live.kind !== 'running' || live.status?.engagementId !== input.engagementId) return null;
+  const { status } = live;
+  const workflowId = onboardingWorkflowId(input.clientId);
+  return {
+    pending: true as const,
+    engagement: {
+      id: input.engagementId,
+      title: 'Client onboarding',
+      type: engagementTypeLabels.client_onboarding,
+      status: 'active' as const,
+      statusLabel: 'Starting',
+      stageLabel: status.stageLabel,
+      progress: status.progress,
+      waitingFor: 'Nothing right now.',
+      clientId: input.clientId,
+      clientName: null,
+      started: null,
+      updated: 'just now',
+      completed: null,
+    },
+    steps: stageSteps('client_onboarding', status.stage, false),
+    live: liveDetails(status, input.format),
+    liveNote: {
+      tone: 'info',
+      text: 'The workflow has started and is creating the client record. This page updates by itself.',
+    } satisfies TLiveNote,
+    timeline: [],
+    tasks: [],
+    workflowId,
+    temporalUiUrl: temporalUiUrl(workflowId, live.runId),
+  };
+}

@@ -1,0 +1,42 @@
+import type { TEngagementType } from '../../../db/engagements/engagement.entity';
+import {
+  onboardingStageInfo,
+  onboardingStages,
+  type TOnboardingStage,
+} from '../../../workflows/onboarding/client-onboarding.contracts';
+
+export interface TStageStep {
+  stage: string;
+  label: string;
+  state: 'done' | 'current' | 'upcoming';
+}
+
+export const engagementTypeLabels: Record<TEngagementType, string> = {
+  client_onboarding: 'Client onboarding',
+};
+
+function isOnboardingStage(stage: string): stage is TOnboardingStage {
+  return (onboardingStages as readonly string[]).includes(stage);
+}
+
+/** The label of an engagement's stage, as the workflow's contracts name it. */
+export function stageLabel(type: TEngagementType, stage: string): string {
+  switch (type) {
+    case 'client_onboarding':
+      return isOnboardingStage(stage) ? onboardingStageInfo[stage].label : stage;
+  }
+}
+
+/** The stepper of an engagement: every stage of its workflow, marked done, current or upcoming. */
+export function stageSteps(type: TEngagementType, current: string, completed: boolean): TStageStep[] {
+  switch (type) {
+    case 'client_onboarding': {
+      const index = onboardingStages.indexOf(current as TOnboardingStage);
+      return onboardingStages.map((stage, i) => ({
+        stage,
+        label: onboardingStageInfo[stage].label,
+        state: completed || i < index ? 'done' : i === index ? 'current' : 'upcoming',
+      }));
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { parseEnv, zPort } from '../../lib/env';
+
+/** Used only when NODE_ENV=development and SESSION_SECRET is unset; rejected everywhere else. */
+const developmentSessionSecret = 'development-only-session-secret-never-used-in-production';
+
+const ZNodeEnv = z.enum(['development', 'test', 'production']);
+
+/**
+ * The web process's configuration. Development gets defaults for what a laptop can guess;
+ * test and production must say everything that matters for security.
+ */
+function webEnvSchema(source: Record<string, string | undefined>) {
+  const nodeEnv = ZNodeEnv.safeParse(source.NODE_ENV ?? 'development').data;
+  const isDevelopment = nodeEnv === 'development';
+  const secret = z
+    .string()
+    .min(32, 'must be at least 32 characters (generate one: openssl rand -hex 32)')
+    .refine(
+      (value) => isDevelopment || value !== developmentSessionSecret,
+      'must not be the development default',
+    );
+  const publicUrl = z.url('must be the base URL of the web app, e.g. https://app.example.com');
+
+  return z.object({
+    NODE_ENV: ZNodeEnv.default('development'),
+    PORT: zPort.default(3000),
+    PUBLIC_URL:
+      nodeEnv === 'production' ? publicUrl : publicUrl.default(`http://localhost:${source.PORT ?? '3000'}`),
+    SESSION_SECRET: isDevelopment ? secret.default(developmentSessionSecret) : secret,
+    DATABASE_URL: z.string().startsWith('postgres', 'must be a postgres:// URL'),
+    REDIS_URL: z.string().startsWith('redis', 'must be a redis:// URL'),
+    TEMPORAL_ADDRESS: z
+      .string()
+      .min(3, 'must be host:port of the Temporal frontend')
+      .default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_UI_URL: z
+      .url('must be the Temporal Web UI URL, e.g. http://localhost:8233')
+      .default('http://localhost:8233'),
+    AZURE_STORAGE_CONNECTION_STRING: z.string().min(10, 'must be an Azure Storage connection string'),
+    BLOB_CONTAINER: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+        'must be a blob container name (3-63 lower-case letters, digits, dashes)',
+      ),
+    MAILBOX_URL: z.url('must be the URL of the local mailbox page').optional(),
+  });
+}
+
+export type TWebEnv = z.infer<ReturnType<typeof webEnvSchema>>;
+
+/** Parses the configuration; throws naming every missing or malformed variable. */
+export function parseWebEnv(source: Record<string, string | undefined> = process.env): TWebEnv {
+  const env = parseEnv('web', webEnvSchema(source), source);
+  return {
+    ...env,
+    PUBLIC_URL: env.PUBLIC_URL.replace(/\/+$/, ''),
+    TEMPORAL_UI_URL: env.TEMPORAL_UI_URL.replace(/\/+$/, ''),
+  };
+}
+
+const envKey = Symbol.for('cpa.web.env');
+type EnvHolder = { [envKey]?: TWebEnv };
+
+/**
+ * Sets the configuration of this process. web/server.ts calls it once, before the app is loaded;
+ * it is kept on globalThis so the app (loaded by Vite in development) and the server share it.
+ */
+export function configureWebEnv(env: TWebEnv): void {
+  (globalThis as EnvHolder)[envKey] = env;
+}
+
+/** The configuration of this process: as configured, else parsed from process.env on first use. */
+export function webEnv(): TWebEnv {
+  const holder = globalThis as EnvHolder;
+  holder[envKey] ??= parseWebEnv();
+  return holder[envKey];
+}

@@ -1,0 +1,92 @@
+/* eslint-disable @typescript-eslint/only-throw-error --
+ * Remix answers a thrown Response or data() with that HTTP response (redirect, error status).
+ * This module is the one place that throws them; everything else throws Errors (AppError, RedirectError). */
+import { data, redirect } from '@remix-run/node';
+import type { AppLoadContext } from '@remix-run/node';
+import { AppError } from '../../../lib/errors';
+import type { EntityManager } from '../../../db/types';
+import { requirePortalContact, requireStaff, type TPortalContact, type TStaff } from '../auth/guards.server';
+import { can, type TStaffAction } from '../auth/permissions.server';
+import { orm } from '../services.server';
+import type { TRouteErrorData } from './route-error';
+import { RedirectError } from './redirect.server';
+
+interface RouteArgs {
+  request: Request;
+  context: AppLoadContext;
+}
+
+function isThrownResponse(error: unknown): boolean {
+  if (error instanceof Response) return true;
+  // What `data()` returns: already a deliberate HTTP answer.
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { type?: unknown }).type === 'DataWithResponseInit'
+  );
+}
+
+/**
+ * Turns what a loader or action threw into an HTTP answer: responses pass through, an AppError
+ * becomes its status and user message, anything else is logged with the request ID and shown as
+ * "Something went wrong" with that ID. Stack traces never reach the browser.
+ */
+export async function handleRouteErrors<T>(context: AppLoadContext, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (isThrownResponse(error)) throw error;
+    if (error instanceof RedirectError) throw redirect(error.location, { headers: error.headers });
+    if (error instanceof AppError) {
+      if (error.httpStatus >= 500) console.warn(`[${context.requestId}] ${error.code}: ${error.message}`);
+      throw data<TRouteErrorData>({ message: error.userMessage }, { status: error.httpStatus });
+    }
+    console.error(`[${context.requestId}] unexpected error`, error);
+    throw data<TRouteErrorData>(
+      { message: 'Something went wrong on our side. Please try again.', requestId: context.requestId },
+      { status: 500 },
+    );
+  }
+}
+
+/** A 404 that looks the same whether a thing is missing or belongs to someone else. */
+export function notFound(what = 'This page'): never {
+  throw new AppError('not_found', `${what} could not be found.`);
+}
+
+/**
+ * A staff loader or action: requires a signed-in staff member allowed to do `action`, forks an
+ * EntityManager for this request, and maps errors (see handleRouteErrors).
+ */
+export function staffRoute<T>(
+  { request, context }: RouteArgs,
+  action: TStaffAction,
+  body: (ctx: { staff: TStaff; em: EntityManager }) => Promise<T>,
+): Promise<T> {
+  return handleRouteErrors(context, async () => {
+    const staff = await requireStaff(request);
+    if (!can(staff.role, action)) notFound();
+    const em = (await orm()).em.fork();
+    return body({ staff, em });
+  });
+}
+
+/** A portal loader or action: requires a portal session, scoped to its contact's client. */
+export function portalRoute<T>(
+  { request, context }: RouteArgs,
+  body: (ctx: { portal: TPortalContact; em: EntityManager }) => Promise<T>,
+): Promise<T> {
+  return handleRouteErrors(context, async () => {
+    const portal = await requirePortalContact(request);
+    const em = (await orm()).em.fork();
+    return body({ portal, em });
+  });
+}
+
+/** A loader or action open to anyone (sign-in, invitation links). */
+export function publicRoute<T>(
+  { context }: RouteArgs,
+  body: (ctx: { em: EntityManager }) => Promise<T>,
+): Promise<T> {
+  return handleRouteErrors(context, async () => body({ em: (await orm()).em.fork() }));
+}

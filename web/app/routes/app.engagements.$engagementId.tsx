@@ -1,0 +1,183 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Link, useLoaderData } from '@remix-run/react';
+import { engagementView, pendingEngagementView } from '../engagements/engagement-view.server';
+import { isUuid } from '../http/cursor.server';
+import { notFound, staffRoute } from '../http/route.server';
+import { EmptyState, Notice, PageHeader, ProgressBar, StatusBadge } from '../ui/components';
+import { dateFormat } from '../ui/dates.server';
+import { PageErrorBoundary } from '../ui/error-panel';
+import { useLiveRevalidation, usePolling } from '../ui/live-updates';
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.engagement.title} · CPA Platform` : 'Engagement · CPA Platform' },
+];
+
+export async function loader(args: LoaderFunctionArgs) {
+  return staffRoute(args, 'engagements.view', async ({ staff, em }) => {
+    const engagementId = args.params.engagementId;
+    if (!isUuid(engagementId)) notFound('This engagement');
+    // `?client=` is set by the redirect after starting onboarding: the row may be a moment away.
+    const clientId = new URL(args.request.url).searchParams.get('client');
+    const justStarted = isUuid(clientId ?? undefined) ? clientId : null;
+    const input = { organizationId: staff.organizationId, engagementId, format: dateFormat(staff.timeZone) };
+    const view =
+      (await engagementView(em, { ...input, waitMs: justStarted ? 2_000 : 0 })) ??
+      (justStarted ? await pendingEngagementView({ ...input, clientId: justStarted }) : null);
+    if (!view) notFound('This engagement');
+    return view;
+  });
+}
+
+export default function EngagementPage() {
+  const view = useLoaderData<typeof loader>();
+  const { engagement, steps, live, liveNote, timeline, tasks } = view;
+  useLiveRevalidation(view.pending ? null : `/app/engagements/${engagement.id}/events`);
+  usePolling(view.pending, 1_000);
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/app/engagements">Engagements</Link> <span aria-hidden="true">/</span>{' '}
+        <span>{engagement.title}</span>
+      </nav>
+      <PageHeader
+        title={engagement.title}
+        description={
+          <>
+            {engagement.type}
+            {engagement.clientName ? (
+              <>
+                {' for '}
+                <Link to={`/app/clients/${engagement.clientId}`}>{engagement.clientName}</Link>
+              </>
+            ) : null}
+            {' · '}
+            <StatusBadge status={engagement.status} label={engagement.statusLabel} />
+          </>
+        }
+        actions={
+          <a className="button button-secondary" href={view.temporalUiUrl} target="_blank" rel="noreferrer">
+            Open in Temporal UI
+          </a>
+        }
+      />
+
+      <section className="card" aria-labelledby="progress-title">
+        <div className="card-header">
+          <h2 id="progress-title">{engagement.stageLabel}</h2>
+          <ProgressBar value={engagement.progress} label="Engagement progress" />
+        </div>
+        <ol className="stepper">
+          {steps.map((step, index) => (
+            <li
+              key={step.stage}
+              className={`step step-${step.state}`}
+              aria-current={step.state === 'current' ? 'step' : undefined}
+            >
+              <span className="step-marker" aria-hidden="true">
+                {step.state === 'done' ? '✓' : index + 1}
+              </span>
+              <span className="step-label">
+                {step.label}
+                <span className="visually-hidden">
+                  {step.state === 'done'
+                    ? ' (done)'
+                    : step.state === 'current'
+                      ? ' (current)'
+                      : ' (upcoming)'}
+                </span>
+              </span>
+            </li>
+          ))}
+        </ol>
+        <p className="small muted live-status" aria-live="polite">
+          {engagement.started ? `Started ${engagement.started} · ` : null}
+          Updated {engagement.updated}
+          {engagement.completed ? ` · completed ${engagement.completed}` : null}
+        </p>
+      </section>
+
+      {liveNote ? <Notice tone={liveNote.tone}>{liveNote.text}</Notice> : null}
+
+      <div className="columns">
+        <section className="card" aria-labelledby="waiting-title">
+          <h2 id="waiting-title">Waiting for</h2>
+          {live ? (
+            <dl className="details">
+              <dt>What</dt>
+              <dd>
+                {live.waitingFor
+                  ? `${live.waitingFor.what} (from the ${live.waitingFor.from})`
+                  : 'Nothing: the workflow is working'}
+              </dd>
+              <dt>Reminders</dt>
+              <dd>
+                {live.remindersSent} of {live.remindersPlanned} sent
+              </dd>
+              <dt>Next reminder</dt>
+              <dd>
+                {live.nextReminder
+                  ? `${live.nextReminder.at} (${live.nextReminder.relative})`
+                  : 'None planned'}
+              </dd>
+              <dt>Staff follow-up</dt>
+              <dd>
+                {live.followUpTaskCreated
+                  ? 'Task created'
+                  : live.followUpDue
+                    ? `Due ${live.followUpDue.at} (${live.followUpDue.relative}) if nothing arrives`
+                    : 'Not needed so far'}
+              </dd>
+            </dl>
+          ) : (
+            <p>{engagement.waitingFor}</p>
+          )}
+        </section>
+
+        <section className="card" aria-labelledby="tasks-title">
+          <h2 id="tasks-title">Open tasks</h2>
+          {tasks.length === 0 ? (
+            <EmptyState title="No open tasks" />
+          ) : (
+            <ul className="item-list">
+              {tasks.map((task) => (
+                <li key={task.id} className="item">
+                  <div className="item-main">
+                    <span className="item-title">{task.title}</span>
+                    {task.details ? <span className="item-meta">{task.details}</span> : null}
+                  </div>
+                  <div className="item-side">
+                    {task.due ? <span className="small">Due {task.due}</span> : null}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+          <p className="small">
+            <Link to="/app/tasks">All tasks</Link>
+          </p>
+        </section>
+      </div>
+
+      <section className="card" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        {timeline.length === 0 ? (
+          <EmptyState title="Nothing recorded yet" />
+        ) : (
+          <ol className="timeline">
+            {timeline.map((event) => (
+              <li key={event.id} className={`timeline-item timeline-${event.kind}`}>
+                <time dateTime={event.atIso}>{event.at}</time>
+                <span className="timeline-message">{event.message}</span>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <PageErrorBoundary homeHref="/app" />;
+}

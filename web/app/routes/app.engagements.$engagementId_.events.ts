@@ -1,0 +1,16 @@
+import type { LoaderFunctionArgs } from '@remix-run/node';
+import { findEngagement } from '../engagements/engagement-queries.server';
+import { engagementEventStream } from '../engagements/live-events.server';
+import { isUuid } from '../http/cursor.server';
+import { notFound, staffRoute } from '../http/route.server';
+
+/** Server-Sent Events: one `data:` line per change of this engagement, for its open pages. */
+export async function loader(args: LoaderFunctionArgs) {
+  return staffRoute(args, 'engagements.view', async ({ staff, em }) => {
+    const engagementId = args.params.engagementId;
+    if (!isUuid(engagementId)) notFound('This engagement');
+    const engagement = await findEngagement(em, { organizationId: staff.organizationId, engagementId });
+    if (!engagement) notFound('This engagement');
+    return engagementEventStream(engagement.id, args.request.signal);
+  });
+}

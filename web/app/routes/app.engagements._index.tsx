@@ -1,0 +1,88 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Link, useLoaderData } from '@remix-run/react';
+import { listEngagements } from '../engagements/engagement-queries.server';
+import { staffRoute } from '../http/route.server';
+import { EmptyState, PageHeader, Pagination, ProgressBar, StatusBadge } from '../ui/components';
+import { dateFormat } from '../ui/dates.server';
+import { PageErrorBoundary } from '../ui/error-panel';
+
+export const meta: MetaFunction = () => [{ title: 'Engagements · CPA Platform' }];
+
+export async function loader(args: LoaderFunctionArgs) {
+  return staffRoute(args, 'engagements.view', async ({ staff, em }) => {
+    const after = new URL(args.request.url).searchParams.get('after');
+    const page = await listEngagements(em, {
+      organizationId: staff.organizationId,
+      after,
+      format: dateFormat(staff.timeZone),
+    });
+    return { ...page, isFirstPage: !after };
+  });
+}
+
+export default function Engagements() {
+  const { rows, nextCursor, isFirstPage } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <PageHeader
+        title="Engagements"
+        description="Every engagement of the firm, most recently changed first."
+      />
+      <section className="card flush">
+        {rows.length === 0 ? (
+          <EmptyState title="No engagements yet">
+            <Link to="/app/clients/new">Create a client</Link> to start their onboarding.
+          </EmptyState>
+        ) : (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Engagement</th>
+                  <th scope="col">Client</th>
+                  <th scope="col">Stage</th>
+                  <th scope="col">Progress</th>
+                  <th scope="col">Updated</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((engagement) => (
+                  <tr key={engagement.id}>
+                    <td>
+                      <Link to={`/app/engagements/${engagement.id}`} className="strong-link">
+                        {engagement.title}
+                      </Link>
+                    </td>
+                    <td>
+                      <Link to={`/app/clients/${engagement.clientId}`}>{engagement.clientName}</Link>
+                    </td>
+                    <td>
+                      {engagement.status === 'active' ? (
+                        engagement.stage
+                      ) : (
+                        <StatusBadge status={engagement.status} />
+                      )}
+                    </td>
+                    <td>
+                      <ProgressBar value={engagement.progress} label={`${engagement.title}: progress`} />
+                    </td>
+                    <td className="nowrap">{engagement.updated}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <Pagination
+        isFirstPage={isFirstPage}
+        firstHref="/app/engagements"
+        nextHref={nextCursor ? `?after=${nextCursor}` : null}
+      />
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <PageErrorBoundary homeHref="/app" />;
+}

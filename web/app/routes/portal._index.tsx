@@ -1,0 +1,225 @@
+import { data } from '@remix-run/node';
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { RedirectError } from '../http/redirect.server';
+import { portalRoute } from '../http/route.server';
+import { portalAsk, submitProfile } from '../portal/portal-home.server';
+import { usStateNames } from '../portal/us-states';
+import { FieldError, FormError, TextField } from '../ui/components';
+import { dateFormat } from '../ui/dates.server';
+import { PageErrorBoundary } from '../ui/error-panel';
+
+export const meta: MetaFunction = () => [{ title: 'Client portal' }, { name: 'robots', content: 'noindex' }];
+
+export async function loader(args: LoaderFunctionArgs) {
+  return portalRoute(args, async ({ portal, em }) => {
+    const justSubmitted = new URL(args.request.url).searchParams.get('submitted') === '1';
+    const ask = await portalAsk(em, { portal, justSubmitted, format: dateFormat(portal.timeZone) });
+    return {
+      firstName: portal.contactName.split(/\s+/)[0] ?? portal.contactName,
+      firmName: portal.firmName,
+      ask,
+    };
+  });
+}
+
+export async function action(args: ActionFunctionArgs) {
+  return portalRoute(args, async ({ portal }) => {
+    const outcome = await submitProfile(portal, await args.request.formData());
+    if (outcome.ok) throw new RedirectError('/portal?submitted=1');
+    return data(
+      { fieldErrors: outcome.fieldErrors, formError: outcome.formError, values: outcome.values },
+      { status: outcome.status },
+    );
+  });
+}
+
+export default function PortalHome() {
+  const { firstName, firmName, ask } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <p className="portal-greeting">Hello {firstName},</p>
+      {ask.kind === 'profile_form' ? (
+        <ProfileForm firmName={firmName} states={ask.states} />
+      ) : ask.kind === 'thank_you' ? (
+        <section className="portal-card portal-success" aria-labelledby="thanks-title">
+          <h1 id="thanks-title">
+            {ask.justSubmitted ? 'Thank you! We have your details.' : 'We already have your details.'}
+          </h1>
+          {ask.submittedAt ? <p className="muted">Received {ask.submittedAt}.</p> : null}
+          <h2>What happens next</h2>
+          <ul className="portal-steps">
+            <li>{firmName} reviews your details and sets up your account.</li>
+            <li>They will email you about the next step. There is nothing else to do for now.</li>
+          </ul>
+          <p className="muted">You can close this page.</p>
+        </section>
+      ) : ask.kind === 'nothing_to_do' ? (
+        <section className="portal-card" aria-labelledby="clear-title">
+          <h1 id="clear-title">You are all set</h1>
+          <p>{firmName} does not need anything from you right now. We will email you when they do.</p>
+        </section>
+      ) : ask.kind === 'not_running' ? (
+        <section className="portal-card" aria-labelledby="closed-title">
+          <h1 id="closed-title">Nothing to fill in here</h1>
+          <p>
+            {firmName} is no longer waiting for information through this page. If you think something is
+            missing, please contact them directly.
+          </p>
+        </section>
+      ) : (
+        <section className="portal-card" aria-labelledby="unavailable-title">
+          <h1 id="unavailable-title">Please try again in a few minutes</h1>
+          <p>
+            We cannot load what {firmName} needs from you just now. Nothing is lost; please come back a little
+            later.
+          </p>
+        </section>
+      )}
+    </>
+  );
+}
+
+function ProfileForm({ firmName, states }: { firmName: string; states: readonly string[] }) {
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const busy = navigation.state === 'submitting';
+  const values = result?.values ?? {};
+  const errors = result?.fieldErrors ?? {};
+  const errorCount = Object.keys(errors).length;
+  const preferredContact = values.preferredContact ?? '';
+
+  return (
+    <section className="portal-card" aria-labelledby="profile-title">
+      <h1 id="profile-title">Tell {firmName} about yourself</h1>
+      <p className="muted">
+        It takes about two minutes. {firmName} uses these details to set up your account.
+      </p>
+      <Form method="post" noValidate className="stack portal-form">
+        <FormError message={result?.formError} />
+        {errorCount > 0 ? (
+          <div className="alert alert-danger" role="alert">
+            {errorCount === 1 ? 'One answer needs' : `${errorCount} answers need`} your attention: each one is
+            explained next to its field below.
+          </div>
+        ) : null}
+        <TextField
+          name="legalName"
+          label="Full legal name"
+          hint="As it appears on your tax documents."
+          autoComplete="name"
+          defaultValue={values.legalName}
+          error={errors.legalName}
+          required
+        />
+        <TextField
+          name="preferredName"
+          label="What should we call you?"
+          optional
+          autoComplete="nickname"
+          defaultValue={values.preferredName}
+          error={errors.preferredName}
+        />
+        <TextField
+          name="phone"
+          label="Phone number"
+          type="tel"
+          inputMode="tel"
+          autoComplete="tel"
+          hint="For example (555) 123-4567."
+          defaultValue={values.phone}
+          error={errors.phone}
+          required
+        />
+        <TextField
+          name="addressLine1"
+          label="Street address"
+          autoComplete="address-line1"
+          defaultValue={values.addressLine1}
+          error={errors.addressLine1}
+          required
+        />
+        <TextField
+          name="addressLine2"
+          label="Apartment, suite, unit"
+          optional
+          autoComplete="address-line2"
+          defaultValue={values.addressLine2}
+          error={errors.addressLine2}
+        />
+        <TextField
+          name="city"
+          label="City"
+          autoComplete="address-level2"
+          defaultValue={values.city}
+          error={errors.city}
+          required
+        />
+        <div className={errors.state ? 'field field-invalid' : 'field'}>
+          <label htmlFor="field-state">State</label>
+          <select
+            id="field-state"
+            name="state"
+            autoComplete="address-level1"
+            defaultValue={values.state ?? ''}
+            aria-invalid={errors.state ? true : undefined}
+            aria-describedby={errors.state ? 'field-state-error' : undefined}
+            required
+          >
+            <option value="">Choose your state</option>
+            {states.map((code) => (
+              <option key={code} value={code}>
+                {usStateNames[code] ?? code}
+              </option>
+            ))}
+          </select>
+          <FieldError id="field-state-error" message={errors.state} />
+        </div>
+        <TextField
+          name="postalCode"
+          label="ZIP code"
+          inputMode="numeric"
+          autoComplete="postal-code"
+          maxLength={10}
+          defaultValue={values.postalCode}
+          error={errors.postalCode}
+          required
+        />
+        <fieldset
+          className={errors.preferredContact ? 'field field-invalid' : 'field'}
+          aria-describedby={errors.preferredContact ? 'field-preferredContact-error' : undefined}
+        >
+          <legend>How should we contact you?</legend>
+          <div className="choices">
+            <label className="choice">
+              <input
+                type="radio"
+                name="preferredContact"
+                value="email"
+                defaultChecked={preferredContact === 'email'}
+              />
+              <span>Email</span>
+            </label>
+            <label className="choice">
+              <input
+                type="radio"
+                name="preferredContact"
+                value="phone"
+                defaultChecked={preferredContact === 'phone'}
+              />
+              <span>Phone</span>
+            </label>
+          </div>
+          <FieldError id="field-preferredContact-error" message={errors.preferredContact} />
+        </fieldset>
+        <button type="submit" className="button button-primary button-block button-large" disabled={busy}>
+          {busy ? 'Sending…' : 'Send my details'}
+        </button>
+      </Form>
+    </section>
+  );
+}
+
+export function ErrorBoundary() {
+  return <PageErrorBoundary />;
+}

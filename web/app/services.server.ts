@@ -1,0 +1,158 @@
+/**
+ * Process-wide connections of the web app, created lazily once and kept on globalThis so Vite's
+ * module reloading in development never opens a second pool. Request code forks the ORM's
+ * EntityManager per request (`(await orm()).em.fork()`), never shares one.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { entities } from '../../db/entities';
+import { createOrm, type Orm } from '../../db/orm';
+import { createBlobStorage, type BlobStorage } from '../../integrations/storage/blob-storage';
+import { webEnv } from './env.server';
+
+interface Services {
+  orm?: Promise<Orm>;
+  /** The entity definitions `orm` was built with (see orm()). */
+  ormEntities?: readonly unknown[];
+  redis?: Redis;
+  temporal?: Promise<Client>;
+  blobStorage?: BlobStorage;
+  /** Subscriber connections currently open (one per live page), closed on shutdown. */
+  subscribers: Set<Redis>;
+}
+
+const servicesKey = Symbol.for('cpa.web.services');
+type ServicesHolder = { [servicesKey]?: Services };
+
+function services(): Services {
+  const holder = globalThis as ServicesHolder;
+  holder[servicesKey] ??= { subscribers: new Set() };
+  return holder[servicesKey];
+}
+
+/** Keeps a promise of a connection; forgets it when it fails so the next call tries again. */
+function retryable<T>(
+  get: () => Promise<T> | undefined,
+  set: (value: Promise<T> | undefined) => void,
+  open: () => Promise<T>,
+): Promise<T> {
+  const existing = get();
+  if (existing) return existing;
+  const created = open();
+  set(created);
+  created.catch(() => {
+    if (get() === created) set(undefined);
+  });
+  return created;
+}
+
+export function orm(): Promise<Orm> {
+  const s = services();
+  if (s.orm && s.ormEntities !== entities) {
+    // In development Vite re-evaluates changed modules: entity definitions are new objects the old
+    // ORM does not know, so it is replaced. In production the modules load once and this never runs.
+    const stale = s.orm;
+    s.orm = undefined;
+    void stale.then((old) => old.close(true)).catch(() => undefined);
+  }
+  s.ormEntities = entities;
+  return retryable(
+    () => s.orm,
+    (value) => {
+      s.orm = value;
+    },
+    () => createOrm({ databaseUrl: webEnv().DATABASE_URL }),
+  );
+}
+
+/** Temporal client. Connects on first use and reconnects on the next call after a failed connect. */
+export function temporal(): Promise<Client> {
+  const s = services();
+  return retryable(
+    () => s.temporal,
+    (value) => {
+      s.temporal = value;
+    },
+    async () => {
+      const env = webEnv();
+      const connection = await Connection.connect({
+        address: env.TEMPORAL_ADDRESS,
+        connectTimeout: '5 seconds',
+      });
+      return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    },
+  );
+}
+
+function newRedis(name: string): Redis {
+  const redis = new Redis(webEnv().REDIS_URL, { maxRetriesPerRequest: 2, connectionName: `cpa-web-${name}` });
+  let lastError = '';
+  redis.on('error', (error: Error) => {
+    if (error.message === lastError) return;
+    lastError = error.message;
+    console.warn(`redis (${name}): ${error.message}`);
+  });
+  redis.on('ready', () => (lastError = ''));
+  return redis;
+}
+
+/** The shared Redis connection for commands and publishing. */
+export function redis(): Redis {
+  const s = services();
+  s.redis ??= newRedis('commands');
+  return s.redis;
+}
+
+/**
+ * A new Redis connection for SUBSCRIBE (a subscribed connection can run nothing else).
+ * Call `release` when done; it unsubscribes and quits.
+ */
+export function openRedisSubscriber(): { subscriber: Redis; release: () => Promise<void> } {
+  const { subscribers } = services();
+  const subscriber = newRedis('subscriber');
+  subscribers.add(subscriber);
+  let released = false;
+  return {
+    subscriber,
+    async release() {
+      if (released) return;
+      released = true;
+      subscribers.delete(subscriber);
+      try {
+        await subscriber.unsubscribe();
+        await subscriber.quit();
+      } catch {
+        subscriber.disconnect();
+      }
+    },
+  };
+}
+
+export function blobStorage(): BlobStorage {
+  const s = services();
+  const env = webEnv();
+  s.blobStorage ??= createBlobStorage({
+    connectionString: env.AZURE_STORAGE_CONNECTION_STRING,
+    containerName: env.BLOB_CONTAINER,
+  });
+  return s.blobStorage;
+}
+
+/** Closes every connection that was opened. Safe to call more than once. */
+export async function closeServices(): Promise<void> {
+  const s = services();
+  const { orm: ormPromise, redis: commands, temporal: temporalPromise, subscribers } = s;
+  s.orm = undefined;
+  s.ormEntities = undefined;
+  s.redis = undefined;
+  s.temporal = undefined;
+  s.blobStorage = undefined;
+  const subscriberList = [...subscribers];
+  subscribers.clear();
+  await Promise.allSettled([
+    ormPromise?.then((o) => o.close(true)),
+    temporalPromise?.then((client) => client.connection.close()),
+    commands?.quit().catch(() => commands.disconnect()),
+    ...subscriberList.map((subscriber) => subscriber.quit().catch(() => subscriber.disconnect())),
+  ]);
+}

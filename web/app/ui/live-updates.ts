@@ -1,0 +1,54 @@
+import { useRevalidator } from '@remix-run/react';
+import { useEffect, useRef } from 'react';
+
+/** The latest `revalidate` of the page, usable from long-lived callbacks. */
+function useRevalidateRef() {
+  const { revalidate } = useRevalidator();
+  const ref = useRef(revalidate);
+  useEffect(() => {
+    ref.current = revalidate;
+  }, [revalidate]);
+  return ref;
+}
+
+/**
+ * Reloads the page's data whenever the server-sent event stream at `url` says something changed,
+ * and once when the stream (re)connects, to catch changes made while it was not listening.
+ * A stream the server refused is retried after 10 seconds.
+ */
+export function useLiveRevalidation(url: string | null): void {
+  const revalidate = useRevalidateRef();
+  useEffect(() => {
+    if (!url) return undefined;
+    let source: EventSource | undefined;
+    let retry: number | undefined;
+    let stopped = false;
+    const connect = () => {
+      source = new EventSource(url);
+      source.onopen = () => revalidate.current();
+      source.onmessage = () => revalidate.current();
+      source.onerror = () => {
+        // EventSource reconnects by itself after network errors; after an HTTP error it gives up.
+        if (source?.readyState === EventSource.CLOSED && !stopped) retry = window.setTimeout(connect, 10_000);
+      };
+    };
+    connect();
+    return () => {
+      stopped = true;
+      source?.close();
+      window.clearTimeout(retry);
+    };
+  }, [url, revalidate]);
+}
+
+/** Reloads the page's data every `intervalMs` while `enabled` and the tab is visible. */
+export function usePolling(enabled: boolean, intervalMs: number): void {
+  const revalidate = useRevalidateRef();
+  useEffect(() => {
+    if (!enabled) return undefined;
+    const timer = window.setInterval(() => {
+      if (document.visibilityState === 'visible') revalidate.current();
+    }, intervalMs);
+    return () => window.clearInterval(timer);
+  }, [enabled, intervalMs, revalidate]);
+}
