@@ -78,6 +78,15 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** signalGroup for paths that must not throw (timers, exit hooks): a failure leaves it to the watchdog. */
+function trySignalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    signalGroup(pgid, signal);
+  } catch {
+    // EPERM: not ours to signal any more.
+  }
+}
+
 function groupIsAlive(pgid: number): boolean {
   try {
     return signalGroup(pgid, 0);
@@ -120,13 +129,7 @@ export function createProcessSupervisor(options: SupervisorOptions = {}): Proces
   };
 
   const killAllNow = (signal?: NodeJS.Signals) => {
-    for (const [pgid, entry] of live) {
-      try {
-        signalGroup(pgid, signal ?? entry.stopSignal);
-      } catch {
-        // Nothing more can be done on an exit path; the watchdog follows up.
-      }
-    }
+    for (const [pgid, entry] of live) trySignalGroup(pgid, signal ?? entry.stopSignal);
   };
   const onExit = () => killAllNow();
   const onCrash = () => killAllNow();
@@ -203,13 +206,13 @@ export function createProcessSupervisor(options: SupervisorOptions = {}): Proces
       stop() {
         stopPromise ??= (async () => {
           stopping = true;
-          if (running) signalGroup(pid, stopSignal);
-          const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), stopTimeoutMs);
+          if (running) trySignalGroup(pid, stopSignal);
+          const timer = setTimeout(() => trySignalGroup(pid, 'SIGKILL'), stopTimeoutMs);
           const exit = await exited;
           clearTimeout(timer);
           // Anything the process started and left behind in its group goes too.
           for (let waited = 0; groupIsAlive(pid) && waited < 3000; waited += 50) {
-            if (waited === 1000) signalGroup(pid, 'SIGKILL');
+            if (waited === 1000) trySignalGroup(pid, 'SIGKILL');
             await sleep(50);
           }
           return exit;
