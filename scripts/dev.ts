@@ -19,6 +19,7 @@ import { createConsoleLog } from '../infra/local/log';
 import { repoRoot } from '../infra/local/paths';
 import { assertPortFree } from '../infra/local/ports';
 import { createProcessSupervisor, type ManagedProcess } from '../infra/local/processes';
+import { onStopSignals } from '../infra/local/signals';
 import { devPorts, startStack, type Stack } from '../infra/local/stack';
 import { ensureTools } from '../infra/local/tools';
 
@@ -76,28 +77,19 @@ let stackStarting: Promise<Stack> | undefined;
 let appEnv: NodeJS.ProcessEnv = { ...process.env };
 let shuttingDown: Promise<never> | undefined;
 
-/**
- * A repeat of the signal within this time is the same Ctrl-C: the terminal signals the whole
- * foreground process group, and tsx's CLI also relays the signal it receives to this process.
- */
-const SAME_SIGNAL_MS = 1_000;
-let firstSignalAt: number | undefined;
-
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    if (firstSignalAt !== undefined) {
-      if (Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
-      log.warn(`${signal} again: killing everything now`);
-      apps.killAllNow('SIGKILL');
-      // The stack's exit hook signals its services; its watchdog kills what lingers.
-      process.exit(130);
-    }
-    firstSignalAt = Date.now();
+onStopSignals(
+  (signal) => {
     process.stdout.write('\n');
     log.info(`${signal}: stopping (press Ctrl-C again to kill everything at once)…`);
     void shutDown(0);
-  });
-}
+  },
+  (signal) => {
+    log.warn(`${signal} again: killing everything now`);
+    apps.killAllNow('SIGKILL');
+    // The stack's exit hook signals its services; its watchdog kills what lingers.
+    process.exit(130);
+  },
+);
 
 async function main(): Promise<void> {
   const ports = devPorts();

@@ -14,6 +14,7 @@ import { assertPortFree, getFreePort } from './ports';
 import { startPostgres } from './postgres';
 import { createProcessSupervisor, describeExit } from './processes';
 import { startRedis } from './redis';
+import { onStopSignals } from './signals';
 import { startSmtpCapture } from './smtp-capture';
 import { startTemporal } from './temporal';
 import { ensureTools, type ResolvedTools } from './tools';
@@ -109,8 +110,6 @@ interface Service {
   stop(): Promise<void>;
 }
 
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
 export async function startStack(options: StartStackOptions): Promise<Stack> {
   const { mode } = options;
   const log = options.log ?? createConsoleLog('stack');
@@ -124,10 +123,11 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
 
   const ports = await choosePorts(mode, options.ports ?? {}, env);
   const ownsDataDir = mode === 'test';
-  const dataDir =
-    mode === 'test'
-      ? (options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'cpa-stack-'))))
-      : (options.dataDir ?? path.join(repoRoot, '.data'));
+  const dataDir = options.dataDir
+    ? path.resolve(options.dataDir)
+    : mode === 'test'
+      ? await mkdtemp(path.join(tmpdir(), 'cpa-stack-'))
+      : path.join(repoRoot, '.data');
   const logs = path.join(dataDir, 'logs');
   await mkdir(logs, { recursive: true });
   const logFile = (name: string) => path.join(logs, `${name}.log`);
@@ -149,12 +149,6 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
     }
     processes.close();
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
-  };
-
-  const signalHandlers = new Map<NodeJS.Signals, () => void>();
-  const removeSignalHandlers = () => {
-    for (const [signal, handler] of signalHandlers) process.off(signal, handler);
-    signalHandlers.clear();
   };
 
   const started = Date.now();
@@ -250,33 +244,32 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
       azuriteBlob: azurite.blobEndpoint,
     };
 
+    let removeSignalHandlers: (() => void) | undefined;
     let stopPromise: Promise<void> | undefined;
     const stop = () => {
       stopPromise ??= (async () => {
         stopping = true;
-        removeSignalHandlers();
         await cleanUp(services);
+        removeSignalHandlers?.();
       })();
       return stopPromise;
     };
 
     if (options.handleSignals ?? true) {
-      for (const signal of STOP_SIGNALS) {
-        const handler = () => {
-          if (stopping) {
-            log.warn(`${signal} again: killing local services`);
-            processes.killAllNow('SIGKILL');
-            process.exit(130);
-          }
+      removeSignalHandlers = onStopSignals(
+        (signal) => {
           log.info(`${signal}: stopping local services…`);
           void stop().finally(() => {
             // Nobody else handles the signal: end the process the way the signal would have.
             if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
           });
-        };
-        signalHandlers.set(signal, handler);
-        process.on(signal, handler);
-      }
+        },
+        (signal) => {
+          log.warn(`${signal} again: killing local services`);
+          processes.killAllNow('SIGKILL');
+          process.exit(130);
+        },
+      );
     }
 
     ready = true;
