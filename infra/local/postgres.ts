@@ -61,7 +61,8 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   const binaries = await loadBinaries();
   const user = process.getuid?.() === 0 ? await ensurePostgresOsUser(log) : undefined;
   const pgdata = path.join(dir, 'data');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Others may pass through (o+x) to reach data/, which is the postgres user's own and 0700.
+  await mkdir(dir, { recursive: true, mode: 0o711 });
   if (user) await makeReachable([path.dirname(path.dirname(binaries.postgres)), pgdata], user, log);
 
   const password = await initialiseCluster({ dir, pgdata, binaries, user, log, fast });

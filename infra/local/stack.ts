@@ -2,7 +2,7 @@
  * The local service stack shared by `npm run dev` (scripts/dev.ts) and the test suite
  * (tests/support/global-setup.ts): PostgreSQL, Temporal, Redis, Azurite and a mail capture.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAzurite } from './azurite';
@@ -126,7 +126,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
   const dataDir = options.dataDir
     ? path.resolve(options.dataDir)
     : mode === 'test'
-      ? await mkdtemp(path.join(tmpdir(), 'cpa-stack-'))
+      ? await makeTempDir()
       : path.join(repoRoot, '.data');
   const logs = path.join(dataDir, 'logs');
   await mkdir(logs, { recursive: true });
@@ -279,6 +279,13 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
     await cleanUp(services);
     throw error;
   }
+}
+
+/** A fresh temporary directory that other users may pass through (PostgreSQL may run as `postgres`). */
+async function makeTempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cpa-stack-'));
+  await chmod(dir, 0o711);
+  return dir;
 }
 
 function fulfilled<T>(result: PromiseSettledResult<T>): T {
