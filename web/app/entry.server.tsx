@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-run/node';
 import { createReadableStreamFromReadable } from '@remix-run/node';
-import { RemixServer } from '@remix-run/react';
+import { isRouteErrorResponse, RemixServer } from '@remix-run/react';
 import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
 import { NonceProvider } from './ui/nonce';
@@ -54,8 +54,12 @@ export default function handleRequest(
   });
 }
 
-/** Unexpected errors Remix caught outside our route wrappers: logged with the request ID, never shown. */
+/**
+ * Unexpected errors Remix caught outside our route wrappers: logged with the request ID, never shown.
+ * Deliberate answers (a 404 thrown by a resource route, a 405 for a POST without an action) are not errors.
+ */
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (request.signal.aborted) return;
+  if (isRouteErrorResponse(error) && error.status < 500) return;
   console.error(`[${context.requestId}] ${request.method} ${new URL(request.url).pathname} failed`, error);
 };
