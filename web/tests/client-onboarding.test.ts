@@ -1,0 +1,587 @@
+/**
+ * Client onboarding end to end through the web app, over real HTTP: sign-in, creating a client
+ * (which starts the workflow), the invitation email, the portal profile form, the live engagement
+ * page and its event stream, tenant isolation and /healthz. Real Postgres, Temporal, Redis, Azurite
+ * and mail capture from the test stack; the web server and an engagements worker run in this process.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Client as TemporalClient } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { Client } from '../../db/clients/client.entity';
+import { Contact } from '../../db/clients/contact.entity';
+import { createClient } from '../../db/clients/create-client';
+import { Engagement } from '../../db/engagements/engagement.entity';
+import { startEngagementRecord } from '../../db/engagements/start-engagement-record';
+import { Organization, defaultOrganizationSettings } from '../../db/organizations/organization.entity';
+import { createOrm, type Orm } from '../../db/orm';
+import { issuePortalLink } from '../../db/portal/issue-portal-link';
+import { demoFirm, demoLogins } from '../../db/seed/demo-logins';
+import { seedDemoFirm } from '../../db/seed/demo';
+import { createTask } from '../../db/tasks/create-task';
+import { Task } from '../../db/tasks/task.entity';
+import { createSmtpMailer, type Mailer } from '../../integrations/email/mailer';
+import { createLiveUpdatesPublisher } from '../../integrations/live-updates/live-updates';
+import { createTestDatabase, dropTestDatabase } from '../../tests/support/databases';
+import { portalLinkIn, waitForEmails } from '../../tests/support/mailbox';
+import { connectClient, connectWorker, namespace, workflowBundle } from '../../tests/support/temporal';
+import { createEngagementsWorker } from '../../workers/create-engagements-worker';
+import {
+  getStatusQuery,
+  onboardingWorkflowId,
+  type TOnboardingResult,
+} from '../../workflows/onboarding/client-onboarding.contracts';
+import { startWebServer, type WebServer } from '../server';
+import { HttpSession, locationOf, visibleText } from './support/http-session';
+
+const stackEnv = inject('stackEnv');
+const owner = demoLogins.find((login) => login.role === 'owner')!;
+const longWait = 30 * 86_400;
+
+let databaseUrl: string;
+let orm: Orm;
+let web: WebServer;
+let worker: Worker;
+let workerRun: Promise<void>;
+let temporal: { client: TemporalClient; close: () => Promise<void> };
+let closeWorkerConnection: () => Promise<void>;
+let redis: Redis;
+let mailer: Mailer;
+let demoFirmId: string;
+let otherFirm: { engagementId: string; clientId: string };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Reads a Server-Sent Events stream and resolves with the first event whose data matches. */
+async function openEventStream(session: HttpSession, path: string) {
+  const controller = new AbortController();
+  const response = await session.get(path, {
+    headers: { Accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  const comments: string[] = [];
+  return {
+    response,
+    comments,
+    async next(matches: (data: Record<string, unknown>) => boolean, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        let boundary = buffer.indexOf('\n\n');
+        while (boundary >= 0) {
+          const block = buffer.slice(0, boundary);
+          buffer = buffer.slice(boundary + 2);
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) comments.push(line.slice(1).trim());
+            if (line.startsWith('data: ')) {
+              const data = JSON.parse(line.slice(6)) as Record<string, unknown>;
+              if (matches(data)) return data;
+            }
+          }
+          boundary = buffer.indexOf('\n\n');
+        }
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new Error('timed out waiting for a server-sent event');
+        const chunk = await Promise.race([
+          reader.read(),
+          sleep(remaining).then(() => ({ done: true as const, value: undefined })),
+        ]);
+        if (chunk.done) throw new Error('the event stream ended');
+        buffer += chunk.value;
+      }
+    },
+    close() {
+      controller.abort();
+    },
+  };
+}
+
+async function signIn(session: HttpSession): Promise<void> {
+  const response = await session.post('/login', {
+    email: owner.email,
+    password: owner.password,
+    redirectTo: '/app',
+  });
+  expect(response.status).toBe(302);
+}
+
+async function newClientFormId(session: HttpSession): Promise<string> {
+  const { status, html } = await session.page('/app/clients/new');
+  expect(status).toBe(200);
+  const clientId = /name="clientId" value="([0-9a-f-]{36})"/.exec(html)?.[1];
+  if (!clientId) throw new Error('the new-client form has no clientId');
+  return clientId;
+}
+
+async function countClients(): Promise<number> {
+  return orm.em.fork().count(Client, { organization: demoFirmId });
+}
+
+beforeAll(async () => {
+  databaseUrl = await createTestDatabase('web onboarding');
+  orm = await createOrm({ databaseUrl, poolMax: 4 });
+  await seedDemoFirm(orm.em.fork());
+
+  const em = orm.em.fork();
+  const firm = await em.findOneOrFail(Organization, { slug: demoFirm.slug });
+  demoFirmId = firm.id;
+  // Reminders far in the future, so none is sent while these tests run.
+  firm.settings = {
+    ...firm.settings,
+    onboardingReminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
+  };
+  const other = em.create(Organization, {
+    name: 'Other Firm LLP',
+    slug: 'other-firm',
+    settings: defaultOrganizationSettings,
+  });
+  await em.flush();
+  otherFirm = { clientId: randomUUID(), engagementId: randomUUID() };
+  await createClient(em, {
+    organizationId: other.id,
+    clientId: otherFirm.clientId,
+    kind: 'business',
+    displayName: 'Secret Client Inc',
+    contact: { id: randomUUID(), name: 'Secret Person', email: 'secret@example.test' },
+  });
+  await startEngagementRecord(em, {
+    organizationId: other.id,
+    engagementId: otherFirm.engagementId,
+    clientId: otherFirm.clientId,
+    type: 'client_onboarding',
+    title: 'Client onboarding: Secret Client Inc',
+    workflowId: onboardingWorkflowId(otherFirm.clientId),
+    runId: randomUUID(),
+    stage: 'awaiting_profile',
+    progress: 40,
+  });
+
+  web = await startWebServer({
+    port: 0,
+    host: '127.0.0.1',
+    mode: 'development',
+    env: {
+      ...stackEnv,
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+    },
+  });
+
+  // The web app starts workflows on the `engagements` task queue, so this worker polls it.
+  const connection = await connectWorker();
+  closeWorkerConnection = () => connection.close();
+  redis = new Redis(stackEnv.REDIS_URL!);
+  mailer = createSmtpMailer({
+    smtpUrl: stackEnv.SMTP_URL!,
+    from: 'Harborview CPA <no-reply@cpa-platform.local>',
+  });
+  worker = await createEngagementsWorker({
+    connection,
+    namespace: namespace(),
+    orm,
+    mailer,
+    liveUpdates: createLiveUpdatesPublisher(redis),
+    publicUrl: web.url,
+    workflowBundle: await workflowBundle(),
+  });
+  workerRun = worker.run();
+  temporal = await connectClient();
+});
+
+afterAll(async () => {
+  await web?.close();
+  if (worker) {
+    worker.shutdown();
+    await workerRun;
+  }
+  await closeWorkerConnection?.();
+  await temporal?.close();
+  redis?.disconnect();
+  mailer?.close();
+  await orm?.close(true);
+  if (databaseUrl) await dropTestDatabase(databaseUrl);
+});
+
+let consoleError: ReturnType<typeof vi.spyOn<Console, 'error'>>;
+beforeEach(() => {
+  consoleError = vi.spyOn(console, 'error');
+});
+afterEach(() => {
+  expect(consoleError, 'no unexpected console.error').not.toHaveBeenCalled();
+  consoleError.mockRestore();
+});
+
+describe('the web app', () => {
+  it('sends security headers and no X-Powered-By', async () => {
+    const response = await new HttpSession(web.url).get('/login');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-powered-by')).toBeNull();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it('reports Postgres, Redis, Temporal and blob storage healthy on /healthz', async () => {
+    const response = await new HttpSession(web.url).get('/healthz');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      status: string;
+      checks: Record<string, { status: string; latencyMs: number }>;
+    };
+    expect(body.status).toBe('ok');
+    expect(Object.keys(body.checks).sort()).toEqual(['blobStorage', 'postgres', 'redis', 'temporal']);
+    for (const check of Object.values(body.checks)) {
+      expect(check.status).toBe('ok');
+      expect(check.latencyMs).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
+
+describe('staff sign-in', () => {
+  it('sends a signed-out visitor of /app to the sign-in page, remembering where they were going', async () => {
+    const response = await new HttpSession(web.url).get('/app/clients');
+    expect(response.status).toBe(302);
+    expect(locationOf(response)).toBe('/login?redirectTo=%2Fapp%2Fclients');
+  });
+
+  it('refuses a wrong password or an unknown email with the same generic message and no session', async () => {
+    for (const email of [owner.email, 'nobody@harborview.test']) {
+      const session = new HttpSession(web.url);
+      const response = await session.post('/login', {
+        email,
+        password: 'wrong-password',
+        redirectTo: '/app',
+      });
+      expect(response.status).toBe(401);
+      expect(visibleText(await response.text())).toContain('Email or password is incorrect.');
+      expect(session.cookie('cpa_session')).toBeUndefined();
+    }
+  });
+
+  it('shows field errors when the email or password is missing', async () => {
+    const response = await new HttpSession(web.url).post('/login', { email: 'not-an-email', password: '' });
+    expect(response.status).toBe(400);
+    const text = visibleText(await response.text());
+    expect(text).toContain('Enter your email address');
+    expect(text).toContain('Enter your password');
+  });
+
+  it('signs staff in, then returns them to the page they asked for', async () => {
+    const session = new HttpSession(web.url);
+    const response = await session.post('/login', {
+      email: owner.email.toUpperCase(),
+      password: owner.password,
+      redirectTo: '/app/tasks',
+    });
+    expect(response.status).toBe(302);
+    expect(locationOf(response)).toBe('/app/tasks');
+    const dashboard = await session.page('/app');
+    expect(dashboard.status).toBe(200);
+    expect(visibleText(dashboard.html)).toContain('Welcome back, Olivia');
+  });
+
+  it('refuses a form posted from another site', async () => {
+    const session = new HttpSession(web.url);
+    await signIn(session);
+    const response = await session.fetch('/app/clients/new', {
+      method: 'POST',
+      body: new URLSearchParams({ displayName: 'Forged' }),
+      headers: { Origin: 'https://evil.example' },
+    });
+    expect(response.status).toBe(403);
+  });
+});
+
+describe('client onboarding', () => {
+  const staff = () => new HttpSession(web.url);
+  let session: HttpSession;
+  let portal: HttpSession;
+  let clientId: string;
+  let engagementId: string;
+  const contactEmail = `jordan.${randomUUID().slice(0, 8)}@example.test`;
+
+  beforeAll(async () => {
+    session = staff();
+    await signIn(session);
+  });
+
+  it('rejects a new client with bad input: 400, an error next to each field, nothing written', async () => {
+    const formClientId = await newClientFormId(session);
+    const before = await countClients();
+    const response = await session.post('/app/clients/new', {
+      clientId: formClientId,
+      kind: 'partnership',
+      displayName: 'J',
+      contactName: '',
+      contactEmail: 'not-an-email',
+    });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    const text = visibleText(html);
+    expect(text).toContain('Choose whether the client is an individual or a business');
+    expect(text).toContain('Enter the client’s name (at least 2 characters)');
+    expect(text).toContain('Enter the name of the person we will invite');
+    expect(text).toContain('Enter an email address');
+    expect(html).toContain('value="not-an-email"');
+    expect(await countClients()).toBe(before);
+    await expect(
+      temporal.client.workflow.getHandle(onboardingWorkflowId(formClientId)).describe(),
+    ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('creates the client, starts onboarding and shows the engagement waiting for the profile', async () => {
+    clientId = await newClientFormId(session);
+    const form = {
+      clientId,
+      kind: 'individual',
+      displayName: 'Jordan Lee',
+      contactName: 'Jordan Lee',
+      contactEmail,
+    };
+    const response = await session.post('/app/clients/new', form);
+    expect(response.status).toBe(302);
+    const location = locationOf(response);
+    const match = /^\/app\/engagements\/([0-9a-f-]{36})\?client=([0-9a-f-]{36})$/.exec(location);
+    expect(match?.[2]).toBe(clientId);
+    engagementId = match![1]!;
+
+    // Submitting the same form again (a double click) lands on the same engagement.
+    const again = await session.post('/app/clients/new', form);
+    expect(again.status).toBe(302);
+    expect(locationOf(again).split('?')[0]).toBe(`/app/engagements/${engagementId}`);
+
+    const stage = await waitUntil('the engagement to wait for the profile', async () => {
+      const row = await orm.em.fork().findOne(Engagement, { id: engagementId });
+      return row?.stage === 'awaiting_profile' ? row.stage : undefined;
+    });
+    expect(stage).toBe('awaiting_profile');
+
+    const page = await session.page(location);
+    expect(page.status).toBe(200);
+    const text = visibleText(page.html);
+    expect(text).toContain('Client onboarding: Jordan Lee');
+    expect(text).toContain('Waiting for client profile (current)');
+    expect(text).toContain('Client profile (from the client)');
+    expect(text).toContain('0 of 1 sent');
+    expect(text).toContain('Portal invitation emailed to the client');
+    expect(page.html).toContain(
+      `/namespaces/${namespace()}/workflows/${encodeURIComponent(onboardingWorkflowId(clientId))}/`,
+    );
+
+    const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });
+    expect(client.organization.id).toBe(demoFirmId);
+    const description = await temporal.client.workflow.getHandle(onboardingWorkflowId(clientId)).describe();
+    expect(description.taskQueue).toBe('engagements');
+  });
+
+  it('emails the contact an invitation with a working portal link', async () => {
+    const [invitation] = await waitForEmails(contactEmail, 1);
+    const link = new URL(portalLinkIn(invitation!));
+    expect(link.origin).toBe(new URL(web.url).origin);
+
+    portal = new HttpSession(web.url);
+    const redeemed = await portal.get(link.pathname);
+    expect(redeemed.status).toBe(302);
+    expect(locationOf(redeemed)).toBe('/portal');
+    expect(portal.cookie('cpa_portal')).toBeDefined();
+    expect(portal.cookie('cpa_session')).toBeUndefined();
+
+    const home = await portal.page('/portal');
+    expect(home.status).toBe(200);
+    const text = visibleText(home.html);
+    expect(text).toContain('Hello Jordan');
+    expect(text).toContain('Tell Harborview CPA about yourself');
+    for (const field of [
+      'legalName',
+      'phone',
+      'addressLine1',
+      'city',
+      'state',
+      'postalCode',
+      'preferredContact',
+    ]) {
+      expect(home.html).toContain(`name="${field}"`);
+    }
+    expect(home.html).toContain('autoComplete="address-line1"');
+  });
+
+  it('rejects a bad profile with field errors; the workflow keeps waiting and nothing is stored', async () => {
+    const response = await portal.post('/portal?index', {
+      legalName: 'J',
+      phone: '12345',
+      addressLine1: '',
+      city: 'Boston',
+      state: 'ZZ',
+      postalCode: 'abc',
+    });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    const text = visibleText(html);
+    expect(text).toContain('Enter your full legal name');
+    expect(text).toContain('Enter a 10-digit US phone number');
+    expect(text).toContain('Enter your street address');
+    expect(text).toContain('Choose a US state');
+    expect(text).toContain('Enter a 5-digit ZIP code');
+    expect(text).toContain('Choose how we should contact you');
+    expect(html).toContain('value="Boston"');
+
+    const status = await temporal.client.workflow
+      .getHandle(onboardingWorkflowId(clientId))
+      .query(getStatusQuery);
+    expect(status.stage).toBe('awaiting_profile');
+    expect(status.profileSubmittedAt).toBeNull();
+    const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });
+    expect(client.profile).toBeNull();
+  });
+
+  it('accepts a good profile: a live event arrives, the workflow completes, the client has the profile', async () => {
+    const events = await openEventStream(session, `/app/engagements/${engagementId}/events`);
+    try {
+      expect(events.response.status).toBe(200);
+      expect(events.response.headers.get('content-type')).toContain('text/event-stream');
+
+      const response = await portal.post('/portal?index', {
+        legalName: 'Jordan A. Lee',
+        preferredName: 'Jordan',
+        phone: '(617) 555-0142',
+        addressLine1: '12 Harbor Street',
+        addressLine2: '',
+        city: 'Boston',
+        state: 'MA',
+        postalCode: '02110',
+        preferredContact: 'email',
+      });
+      expect(response.status).toBe(302);
+      expect(locationOf(response)).toBe('/portal?submitted=1');
+
+      const change = await events.next((data) => data.stage === 'profile_received');
+      expect(change).toMatchObject({ engagementId, stage: 'profile_received', status: 'active' });
+      expect(events.comments).toContain('connected');
+    } finally {
+      events.close();
+    }
+
+    const thanks = await portal.page('/portal?submitted=1');
+    expect(visibleText(thanks.html)).toContain('Thank you! We have your details.');
+
+    const result = await temporal.client.workflow
+      .getHandle<() => Promise<TOnboardingResult>>(onboardingWorkflowId(clientId))
+      .result();
+    expect(result.clientId).toBe(clientId);
+
+    const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });
+    expect(client.profile).toMatchObject({ legalName: 'Jordan A. Lee', phone: '6175550142', state: 'MA' });
+    expect(client.status).toBe('active');
+
+    const page = await session.page(`/app/engagements/${engagementId}`);
+    const text = visibleText(page.html);
+    expect(text).toContain('Onboarding complete');
+    expect(text).toContain('Completed');
+    expect(text).toContain('This workflow has finished.');
+    expect(text).toContain('Client submitted their profile');
+
+    // Opening the portal again shows the thank-you, not the form.
+    const home = await portal.page('/portal');
+    expect(visibleText(home.html)).toContain('We already have your details.');
+    expect(home.html).not.toContain('name="legalName"');
+
+    const clientPage = await session.page(`/app/clients/${clientId}`);
+    expect(visibleText(clientPage.html)).toContain('12 Harbor Street');
+  });
+
+  it('answers 404 for another firm’s engagement, its event stream and its client', async () => {
+    for (const path of [
+      `/app/engagements/${otherFirm.engagementId}`,
+      `/app/engagements/${otherFirm.engagementId}/events`,
+      `/app/clients/${otherFirm.clientId}`,
+    ]) {
+      const { status, html } = await session.page(path);
+      expect(status, path).toBe(404);
+      expect(html).not.toContain('Secret Client Inc');
+    }
+  });
+
+  it('lists the firm’s clients and engagements, never another firm’s', async () => {
+    const clients = visibleText((await session.page('/app/clients?q=jor')).html);
+    expect(clients).toContain('Jordan Lee');
+    expect(clients).not.toContain('Ava Thompson');
+    const all = visibleText((await session.page('/app/clients')).html);
+    expect(all).toContain('Ava Thompson');
+    expect(all).not.toContain('Secret Client Inc');
+    const engagements = visibleText((await session.page('/app/engagements')).html);
+    expect(engagements).toContain('Client onboarding: Jordan Lee');
+    expect(engagements).not.toContain('Secret Client Inc');
+  });
+});
+
+describe('tasks', () => {
+  it('shows the firm’s open tasks and marks one done', async () => {
+    const session = new HttpSession(web.url);
+    await signIn(session);
+    const task = await createTask(orm.em.fork(), {
+      organizationId: demoFirmId,
+      key: `test:${randomUUID()}`,
+      kind: 'follow_up',
+      title: 'Call Ava about her missing W-2',
+      dueAt: new Date(Date.now() + 86_400_000),
+    });
+
+    const before = visibleText((await session.page('/app/tasks')).html);
+    expect(before).toContain('Call Ava about her missing W-2');
+    expect(visibleText((await session.page('/app')).html)).toContain('Call Ava about her missing W-2');
+
+    const response = await session.post('/app/tasks', { taskId: task.id });
+    expect(response.status).toBe(200);
+    const stored = await orm.em.fork().findOneOrFail(Task, { id: task.id });
+    expect(stored.status).toBe('done');
+    expect(visibleText((await session.page('/app/tasks')).html)).not.toContain(
+      'Call Ava about her missing W-2',
+    );
+  });
+});
+
+describe('portal links', () => {
+  it('explains an unknown link (404) and an expired one (410)', async () => {
+    const unknown = await new HttpSession(web.url).page('/portal/invite/not-a-real-token');
+    expect(unknown.status).toBe(404);
+    expect(visibleText(unknown.html)).toContain('ask them to send you a new link');
+
+    const em = orm.em.fork();
+    const client = await em.findOneOrFail(Client, { organization: demoFirmId, displayName: 'Ava Thompson' });
+    const contact = await em.findOneOrFail(Contact, { client: client.id });
+    const expired = await issuePortalLink(em, {
+      organizationId: demoFirmId,
+      contactId: contact.id,
+      purpose: 'test',
+      now: new Date(Date.now() - 30 * 86_400_000),
+    });
+    const page = await new HttpSession(web.url).page(`/portal/invite/${expired.token}`);
+    expect(page.status).toBe(410);
+    expect(visibleText(page.html)).toContain('This link has expired');
+  });
+
+  it('answers 401 with directions when the portal is opened without a link', async () => {
+    const { status, html } = await new HttpSession(web.url).page('/portal');
+    expect(status).toBe(401);
+    expect(visibleText(html)).toContain('open the link in the latest email from your accountant');
+  });
+});
