@@ -1,0 +1,190 @@
+/**
+ * Walks through client onboarding in a real browser and saves screenshots to screenshots/ (git-ignored):
+ * sign-in, dashboard, the new-client form with errors, the engagement page, the client portal at
+ * 390×844 (form, errors, thank-you) and the completed engagement. Prints any browser console error
+ * (a CSP violation shows up there).
+ *
+ *   WEB_URL=http://localhost:3000 MAILBOX_URL=http://localhost:8025 \
+ *     bash scripts/node24.sh tsx web/scripts/screenshots.ts
+ *
+ * Needs the web app and a worker running against a seeded database (`npm run dev` does all of it)
+ * and Chromium (CHROMIUM_PATH, /usr/bin/chromium by default).
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { demoLogins } from '../../db/seed/demo-logins';
+
+const webUrl = (process.env.WEB_URL ?? 'http://localhost:3000').replace(/\/$/, '');
+const mailboxUrl = (process.env.MAILBOX_URL ?? 'http://localhost:8025').replace(/\/$/, '');
+const outDir = fileURLToPath(new URL('../../screenshots/', import.meta.url));
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const problems: string[] = [];
+
+function watch(page: Page, label: string): void {
+  page.on('console', (message) => {
+    if (message.type() === 'error')
+      problems.push(`${label}: console error: ${message.text().split('\n')[0]}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${label}: page error: ${error.message}`));
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  // Let the page hydrate first: a screenshot taken while React hydrates can disturb it.
+  await page.waitForLoadState('networkidle');
+  const file = path.join(outDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`saved ${path.relative(process.cwd(), file)}`);
+}
+
+interface MailboxMessage {
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+async function waitForPortalLink(to: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${mailboxUrl}/api/messages`);
+    const messages = (await response.json()) as MailboxMessage[];
+    const invitation = messages.find((m) => m.to.some((address) => address.toLowerCase() === to));
+    const link = invitation && /https?:\/\/\S+\/portal\/invite\/[\w-]+/.exec(invitation.text)?.[0];
+    if (link) return link;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`no invitation email to ${to} arrived at ${mailboxUrl}`);
+}
+
+async function staffWalkthrough(browser: Browser): Promise<{ contactEmail: string; engagementUrl: string }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  watch(page, 'staff');
+
+  await page.goto(`${webUrl}/login`);
+  await page.getByLabel('Email').fill('olivia.owner@harborview.test');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Email or password is incorrect.').waitFor();
+  await shoot(page, '01-login-error');
+
+  const owner = demoLogins.find((login) => login.role === 'owner');
+  if (!owner) throw new Error('no demo owner login');
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${webUrl}/app`);
+  await shoot(page, '02-dashboard');
+
+  await page.goto(`${webUrl}/app/clients/new`);
+  await page.getByLabel('Client name').fill('J');
+  await page.getByLabel('Contact email').fill('not-an-email');
+  await page.getByRole('button', { name: 'Create client and start onboarding' }).click();
+  await page.getByText('Please correct the highlighted fields.').waitFor();
+  await shoot(page, '03-new-client-errors');
+
+  const stamp = Date.now().toString(36);
+  const contactEmail = `morgan.${stamp}@example.test`;
+  await page.getByLabel('Client name').fill(`Morgan Rivera ${stamp}`);
+  await page.getByLabel('Contact name').fill('Morgan Rivera');
+  await page.getByLabel('Contact email').fill(contactEmail);
+  await page.getByRole('button', { name: 'Create client and start onboarding' }).click();
+  await page.waitForURL(/\/app\/engagements\/[0-9a-f-]{36}/);
+  await page.getByRole('heading', { name: 'Waiting for client profile' }).waitFor({ timeout: 30_000 });
+  await shoot(page, '04-engagement-waiting');
+  const engagementUrl = page.url();
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${webUrl}/app`);
+  await shoot(page, '05-dashboard-mobile');
+  await context.close();
+  return { contactEmail, engagementUrl };
+}
+
+async function portalWalkthrough(browser: Browser, contactEmail: string): Promise<void> {
+  const context: BrowserContext = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
+  const page = await context.newPage();
+  watch(page, 'portal');
+
+  await page.goto(await waitForPortalLink(contactEmail));
+  await page.waitForURL(`${webUrl}/portal`);
+  await shoot(page, '06-portal-form');
+
+  await page.getByLabel('Full legal name').fill('M');
+  await page.getByLabel('Phone number').fill('12');
+  await page.getByRole('button', { name: 'Send my details' }).click();
+  await page.getByText('your attention').waitFor();
+  await shoot(page, '07-portal-errors');
+
+  await page.getByLabel('Full legal name').fill('Morgan A. Rivera');
+  await page.getByLabel('Phone number').fill('(617) 555-0142');
+  await page.getByLabel('Street address').fill('12 Harbor Street');
+  await page.getByLabel('City').fill('Boston');
+  await page.getByLabel('State').selectOption('MA');
+  await page.getByLabel('ZIP code').fill('02110');
+  await page.getByLabel('Email', { exact: true }).check();
+  await page.getByRole('button', { name: 'Send my details' }).click();
+  await page.waitForURL(`${webUrl}/portal?submitted=1`);
+  await shoot(page, '08-portal-thank-you');
+
+  await page.goto(`${webUrl}/portal/invite/this-link-does-not-exist`);
+  await shoot(page, '09-portal-bad-link');
+  await context.close();
+}
+
+async function completedEngagement(browser: Browser, engagementUrl: string): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  watch(page, 'staff');
+  await page.goto(`${webUrl}/login`);
+  const owner = demoLogins.find((login) => login.role === 'owner');
+  await page.getByLabel('Email').fill(owner?.email ?? '');
+  await page.getByLabel('Password').fill(owner?.password ?? '');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${webUrl}/app`);
+  await page.goto(engagementUrl);
+  await page.getByRole('heading', { name: 'Onboarding complete' }).waitFor({ timeout: 30_000 });
+  await shoot(page, '10-engagement-completed');
+  await context.close();
+}
+
+async function main(): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: chromiumArgs,
+  });
+  try {
+    const { contactEmail, engagementUrl } = await staffWalkthrough(browser);
+    await portalWalkthrough(browser, contactEmail);
+    await completedEngagement(browser, engagementUrl);
+  } finally {
+    await browser.close();
+  }
+  // Rejected forms (400, 401) and the invalid portal link (404) answer with those statuses on purpose;
+  // the browser reports each as a console error.
+  const expected = /Failed to load resource: the server responded with a status of (400|401|404)/;
+  const unexpected = problems.filter((problem) => !expected.test(problem));
+  if (unexpected.length > 0) {
+    console.error(`browser problems:\n  ${unexpected.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
