@@ -5,8 +5,8 @@ export interface TCapturedEmail {
   to: string[];
   subject: string;
   date: string;
-  text: string;
-  html: string;
+  text: string | null;
+  html: string | null;
   headers: Record<string, string>;
 }
 
@@ -36,7 +36,7 @@ export async function waitForEmails(to: string, count: number, timeoutMs = 20_00
 
 /** The first portal link in an email's text. */
 export function portalLinkIn(email: TCapturedEmail): string {
-  const match = /https?:\/\/\S+\/portal\/invite\/[A-Za-z0-9_-]+/.exec(email.text);
+  const match = /https?:\/\/\S+\/portal\/invite\/[A-Za-z0-9_-]+/.exec(email.text ?? '');
   if (!match) throw new Error(`no portal link in email "${email.subject}"`);
   return match[0];
 }

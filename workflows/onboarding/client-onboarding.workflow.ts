@@ -98,6 +98,8 @@ export async function clientOnboardingWorkflow(input: TClientOnboardingInput): P
     kind: 'invitation',
   });
 
+  // Known before the stage changes, so a status query never sees the wait without its next reminder.
+  nextReminderAt = addSeconds(new Date(), intervals[0] ?? 0);
   await record('invitation_sent', `Portal invitation emailed to the client`, 'awaiting_profile');
 
   for (const [index, seconds] of intervals.entries()) {
