@@ -10,6 +10,11 @@ export const ZWorkerEnv = z.object({
   SMTP_URL: z.string().startsWith('smtp', 'must be an smtp:// or smtps:// URL'),
   MAIL_FROM: z.string().min(3).default('CPA Platform <no-reply@cpa-platform.local>'),
   PUBLIC_URL: z.url('must be the web app base URL, e.g. http://localhost:3000'),
+  LOG_LEVEL: z
+    .string()
+    .default('warn')
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])),
 });
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;
 

@@ -1,7 +1,7 @@
 /**
  * The worker process: runs engagement workflows and their activities until SIGINT/SIGTERM.
  */
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { createOrm } from '../db/orm';
 import { createSmtpMailer } from '../integrations/email/mailer';
@@ -12,6 +12,7 @@ import { loadWorkerEnv } from './env';
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
   Runtime.install({
+    logger: new DefaultLogger(env.LOG_LEVEL),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
 
