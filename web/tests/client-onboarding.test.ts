@@ -9,7 +9,18 @@ import type { Client as TemporalClient } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  inject,
+  it,
+  vi,
+  type MockInstance,
+} from 'vitest';
 import { Client } from '../../db/clients/client.entity';
 import { Contact } from '../../db/clients/contact.entity';
 import { createClient } from '../../db/clients/create-client';
@@ -220,7 +231,7 @@ afterAll(async () => {
   if (databaseUrl) await dropTestDatabase(databaseUrl);
 });
 
-let consoleError: ReturnType<typeof vi.spyOn<Console, 'error'>>;
+let consoleError: MockInstance<typeof console.error>;
 beforeEach(() => {
   consoleError = vi.spyOn(console, 'error');
 });
