@@ -60,6 +60,12 @@ export async function listClients(
   };
 }
 
+/** "6175550142" → "(617) 555-0142"; other shapes are shown as stored. */
+function formatUsPhone(phone: string): string {
+  const digits = /^\+?1?(\d{3})(\d{3})(\d{4})$/.exec(phone);
+  return digits ? `(${digits[1]}) ${digits[2]}-${digits[3]}` : phone;
+}
+
 /** A client of this firm with its contacts and engagements; null when there is no such client here. */
 export async function getClientDetail(
   em: EntityManager,
@@ -86,7 +92,7 @@ export async function getClientDetail(
     kind: client.kind,
     status: client.status,
     created: format.dateTime(client.createdAt),
-    profile: client.profile ?? null,
+    profile: client.profile ? { ...client.profile, phone: formatUsPhone(client.profile.phone) } : null,
     profileSubmitted: client.profileSubmittedAt ? format.dateTime(client.profileSubmittedAt) : null,
     contacts: contacts.map((contact) => ({
       id: contact.id,

@@ -1,12 +1,16 @@
 import type { TEngagementStatus } from '../../../db/engagements/engagement.entity';
 import type { EntityManager } from '../../../db/types';
-import type { TOnboardingStatus } from '../../../workflows/onboarding/client-onboarding.contracts';
-import { onboardingWorkflowId } from '../../../workflows/onboarding/client-onboarding.contracts';
+import {
+  onboardingStageInfo,
+  onboardingWorkflowId,
+  type TOnboardingStage,
+  type TOnboardingStatus,
+} from '../../../workflows/onboarding/client-onboarding.contracts';
 import { readOnboardingState, type TOnboardingLiveState } from '../onboarding/onboarding-workflow.server';
 import { temporalUiUrl } from '../temporal/temporal.server';
 import type { TDateFormat } from '../ui/dates.server';
 import { engagementOpenTasks, engagementTimeline, findEngagement } from './engagement-queries.server';
-import { engagementTypeLabels, stageLabel, stageSteps } from './stages.server';
+import { engagementTypeLabels, isOnboardingStage, stageLabel, stageSteps } from './stages.server';
 
 /** The live details only the running workflow knows (from its getStatus query). */
 export interface TLiveDetails {
@@ -143,7 +147,8 @@ export async function engagementView(
 
 /**
  * The page of an engagement whose workflow has started but whose first activity has not yet written
- * the read model. Answers from the workflow's status query, after checking it belongs to this firm.
+ * the read model. Built from the workflow itself, after checking it belongs to this firm: from its
+ * status query, or, when no worker answers, from the stage Temporal records as a search attribute.
  */
 export async function pendingEngagementView(input: {
   organizationId: string;
@@ -152,9 +157,21 @@ export async function pendingEngagementView(input: {
   format: TDateFormat;
 }) {
   const live = await readOnboardingState(input.clientId, input.organizationId);
-  if (live.kind !== 'running' || live.status?.engagementId !== input.engagementId) return null;
+  if (live.kind !== 'running') return null;
   const { status } = live;
+  if (status && status.engagementId !== input.engagementId) return null;
+  const stage: TOnboardingStage =
+    status?.stage ?? (isOnboardingStage(live.stage) ? live.stage : 'creating_client');
   const workflowId = onboardingWorkflowId(input.clientId);
+  const note: TLiveNote = status
+    ? {
+        tone: 'info',
+        text: 'The workflow has started and is creating the client record. This page updates by itself.',
+      }
+    : {
+        tone: 'warning',
+        text: 'The workflow has started, but no worker has picked it up yet (is a worker running?). This page updates by itself.',
+      };
   return {
     pending: true as const,
     engagement: {
@@ -163,8 +180,8 @@ export async function pendingEngagementView(input: {
       type: engagementTypeLabels.client_onboarding,
       status: 'active' as const,
       statusLabel: 'Starting',
-      stageLabel: status.stageLabel,
-      progress: status.progress,
+      stageLabel: onboardingStageInfo[stage].label,
+      progress: onboardingStageInfo[stage].progress,
       waitingFor: 'Nothing right now.',
       clientId: input.clientId,
       clientName: null,
@@ -172,12 +189,9 @@ export async function pendingEngagementView(input: {
       updated: 'just now',
       completed: null,
     },
-    steps: stageSteps('client_onboarding', status.stage, false),
-    live: liveDetails(status, input.format),
-    liveNote: {
-      tone: 'info',
-      text: 'The workflow has started and is creating the client record. This page updates by itself.',
-    } satisfies TLiveNote,
+    steps: stageSteps('client_onboarding', stage, false),
+    live: status ? liveDetails(status, input.format) : null,
+    liveNote: note,
     timeline: [],
     tasks: [],
     workflowId,

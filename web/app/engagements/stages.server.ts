@@ -15,8 +15,8 @@ export const engagementTypeLabels: Record<TEngagementType, string> = {
   client_onboarding: 'Client onboarding',
 };
 
-function isOnboardingStage(stage: string): stage is TOnboardingStage {
-  return (onboardingStages as readonly string[]).includes(stage);
+export function isOnboardingStage(stage: string | null): stage is TOnboardingStage {
+  return stage !== null && (onboardingStages as readonly string[]).includes(stage);
 }
 
 /** The label of an engagement's stage, as the workflow's contracts name it. */

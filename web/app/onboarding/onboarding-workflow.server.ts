@@ -83,8 +83,11 @@ export async function startClientOnboarding(input: TClientOnboardingInput): Prom
 
 /** What Temporal says about one onboarding right now. */
 export type TOnboardingLiveState =
-  /** `status` is null when no worker answered the query in time. */
-  | { kind: 'running'; runId: string; status: TOnboardingStatus | null }
+  /**
+   * `status` is null when no worker answered the query in time; `stage` is then the stage search
+   * attribute, which the server keeps without a worker.
+   */
+  | { kind: 'running'; runId: string; status: TOnboardingStatus | null; stage: string | null }
   | { kind: 'closed'; runId: string; closeStatus: string }
   | { kind: 'not_found' }
   | { kind: 'unavailable' };
@@ -116,7 +119,12 @@ export async function readOnboardingState(
           );
           return null;
         });
-        return { kind: 'running', runId: description.runId, status };
+        return {
+          kind: 'running',
+          runId: description.runId,
+          status,
+          stage: description.typedSearchAttributes.get(stageKey) ?? null,
+        };
       },
     );
   } catch (error) {

@@ -32,7 +32,7 @@ export default function EngagementPage() {
   const view = useLoaderData<typeof loader>();
   const { engagement, steps, live, liveNote, timeline, tasks } = view;
   useLiveRevalidation(view.pending ? null : `/app/engagements/${engagement.id}/events`);
-  usePolling(view.pending, 1_000);
+  usePolling(view.pending, 1_500);
 
   return (
     <>
@@ -108,7 +108,9 @@ export default function EngagementPage() {
               <dd>
                 {live.waitingFor
                   ? `${live.waitingFor.what} (from the ${live.waitingFor.from})`
-                  : 'Nothing: the workflow is working'}
+                  : engagement.status === 'completed'
+                    ? 'Nothing: this engagement is complete.'
+                    : 'Nothing: the workflow is working on the next step.'}
               </dd>
               <dt>Reminders</dt>
               <dd>

@@ -43,11 +43,8 @@ const statusTone: Record<string, string> = {
 };
 
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
-  return (
-    <span className={`badge badge-${statusTone[status] ?? 'neutral'}`}>
-      {label ?? status.replaceAll('_', ' ')}
-    </span>
-  );
+  const text = label ?? `${status.charAt(0).toUpperCase()}${status.slice(1).replaceAll('_', ' ')}`;
+  return <span className={`badge badge-${statusTone[status] ?? 'neutral'}`}>{text}</span>;
 }
 
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {

@@ -41,14 +41,19 @@ export function useLiveRevalidation(url: string | null): void {
   }, [url, revalidate]);
 }
 
-/** Reloads the page's data every `intervalMs` while `enabled` and the tab is visible. */
+/** Reloads the page's data every `intervalMs` while `enabled` and the tab is visible, one reload at a time. */
 export function usePolling(enabled: boolean, intervalMs: number): void {
-  const revalidate = useRevalidateRef();
+  const revalidator = useRevalidator();
+  const latest = useRef(revalidator);
+  useEffect(() => {
+    latest.current = revalidator;
+  }, [revalidator]);
   useEffect(() => {
     if (!enabled) return undefined;
     const timer = window.setInterval(() => {
-      if (document.visibilityState === 'visible') revalidate.current();
+      const { state, revalidate } = latest.current;
+      if (state === 'idle' && document.visibilityState === 'visible') revalidate();
     }, intervalMs);
     return () => window.clearInterval(timer);
-  }, [enabled, intervalMs, revalidate]);
+  }, [enabled, intervalMs]);
 }
