@@ -1,8 +1,8 @@
 /**
  * Walks through client onboarding in a real browser and saves screenshots to screenshots/ (git-ignored):
  * sign-in, dashboard, the new-client form with errors, the engagement page, the client portal at
- * 390×844 (form, errors, thank-you) and the completed engagement. Prints any browser console error
- * (a CSP violation shows up there).
+ * 390×844 (form, errors, thank-you) and the engagement page again once it has updated itself (live
+ * updates, no reload). Prints any browser console error (a CSP violation shows up there).
  *
  *   WEB_URL=http://localhost:3000 MAILBOX_URL=http://localhost:8025 \
  *     bash scripts/node24.sh tsx web/scripts/screenshots.ts
@@ -65,7 +65,7 @@ async function waitForPortalLink(to: string): Promise<string> {
   throw new Error(`no invitation email to ${to} arrived at ${mailboxUrl}`);
 }
 
-async function staffWalkthrough(browser: Browser): Promise<{ contactEmail: string; engagementUrl: string }> {
+async function staffWalkthrough(browser: Browser): Promise<{ contactEmail: string; engagementPage: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   watch(page, 'staff');
@@ -100,13 +100,15 @@ async function staffWalkthrough(browser: Browser): Promise<{ contactEmail: strin
   await page.waitForURL(/\/app\/engagements\/[0-9a-f-]{36}/);
   await page.getByRole('heading', { name: 'Waiting for client profile' }).waitFor({ timeout: 30_000 });
   await shoot(page, '04-engagement-waiting');
-  const engagementUrl = page.url();
 
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.goto(`${webUrl}/app`);
-  await shoot(page, '05-dashboard-mobile');
-  await context.close();
-  return { contactEmail, engagementUrl };
+  const mobile = await context.newPage();
+  watch(mobile, 'staff (mobile)');
+  await mobile.setViewportSize({ width: 390, height: 844 });
+  await mobile.goto(`${webUrl}/app`);
+  await shoot(mobile, '05-dashboard-mobile');
+  await mobile.close();
+  // The engagement page stays open: it must update by itself when the client answers in the portal.
+  return { contactEmail, engagementPage: page };
 }
 
 async function portalWalkthrough(browser: Browser, contactEmail: string): Promise<void> {
@@ -145,20 +147,23 @@ async function portalWalkthrough(browser: Browser, contactEmail: string): Promis
   await context.close();
 }
 
-async function completedEngagement(browser: Browser, engagementUrl: string): Promise<void> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  watch(page, 'staff');
-  await page.goto(`${webUrl}/login`);
-  const owner = demoLogins.find((login) => login.role === 'owner');
-  await page.getByLabel('Email').fill(owner?.email ?? '');
-  await page.getByLabel('Password').fill(owner?.password ?? '');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${webUrl}/app`);
-  await page.goto(engagementUrl);
+/** The engagement page left open during the portal walkthrough updates without a reload. */
+async function completedEngagement(page: Page): Promise<void> {
+  const url = page.url();
   await page.getByRole('heading', { name: 'Onboarding complete' }).waitFor({ timeout: 30_000 });
+  if (page.url() !== url) throw new Error('the engagement page navigated instead of updating in place');
   await shoot(page, '10-engagement-completed');
-  await context.close();
+
+  await page
+    .getByRole('link', { name: /^Morgan Rivera/ })
+    .first()
+    .click();
+  await page.getByRole('heading', { name: 'Profile' }).waitFor();
+  await shoot(page, '11-client-detail');
+  await page.goto(`${webUrl}/app/clients`);
+  await shoot(page, '12-clients');
+  await page.goto(`${webUrl}/app/tasks`);
+  await shoot(page, '13-tasks');
 }
 
 async function main(): Promise<void> {
@@ -168,9 +173,9 @@ async function main(): Promise<void> {
     args: chromiumArgs,
   });
   try {
-    const { contactEmail, engagementUrl } = await staffWalkthrough(browser);
+    const { contactEmail, engagementPage } = await staffWalkthrough(browser);
     await portalWalkthrough(browser, contactEmail);
-    await completedEngagement(browser, engagementUrl);
+    await completedEngagement(engagementPage);
   } finally {
     await browser.close();
   }
