@@ -105,25 +105,18 @@ export function redis(): Redis {
 
 /**
  * A new Redis connection for SUBSCRIBE (a subscribed connection can run nothing else).
- * Call `release` when done; it unsubscribes and quits.
+ * Call `release` when done: it closes the connection at once, whether or not it ever became ready.
  */
-export function openRedisSubscriber(): { subscriber: Redis; release: () => Promise<void> } {
+export function openRedisSubscriber(): { subscriber: Redis; release: () => void } {
   const { subscribers } = services();
   const subscriber = newRedis('subscriber');
   subscribers.add(subscriber);
-  let released = false;
   return {
     subscriber,
-    async release() {
-      if (released) return;
-      released = true;
-      subscribers.delete(subscriber);
-      try {
-        await subscriber.unsubscribe();
-        await subscriber.quit();
-      } catch {
-        subscriber.disconnect();
-      }
+    release() {
+      if (!subscribers.delete(subscriber)) return;
+      // Closing the socket ends the subscription; no UNSUBSCRIBE/QUIT that could wait on a slow connection.
+      subscriber.disconnect();
     },
   };
 }
@@ -147,12 +140,11 @@ export async function closeServices(): Promise<void> {
   s.redis = undefined;
   s.temporal = undefined;
   s.blobStorage = undefined;
-  const subscriberList = [...subscribers];
+  for (const subscriber of subscribers) subscriber.disconnect();
   subscribers.clear();
   await Promise.allSettled([
     ormPromise?.then((o) => o.close(true)),
     temporalPromise?.then((client) => client.connection.close()),
     commands?.quit().catch(() => commands.disconnect()),
-    ...subscriberList.map((subscriber) => subscriber.quit().catch(() => subscriber.disconnect())),
   ]);
 }

@@ -13,20 +13,23 @@ const subscribeTimeoutMs = 3_000;
 export async function engagementEventStream(engagementId: string, signal: AbortSignal): Promise<Response> {
   const channel = engagementChannel(engagementId);
   const { subscriber, release } = openRedisSubscriber();
+  let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       subscriber.subscribe(channel),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error('subscribe timed out')), subscribeTimeoutMs),
-      ),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('subscribe timed out')), subscribeTimeoutMs);
+      }),
     ]);
   } catch (error) {
-    await release();
+    release();
     throw new AppError(
       'unavailable',
       'Live updates are not available right now.',
       `subscribe to ${channel}: ${error instanceof Error ? error.message : String(error)}`,
     );
+  } finally {
+    clearTimeout(timer);
   }
 
   const encoder = new TextEncoder();
@@ -43,7 +46,7 @@ export async function engagementEventStream(engagementId: string, signal: AbortS
         closed = true;
         clearInterval(heartbeat);
         subscriber.off('message', onMessage);
-        void release();
+        release();
         try {
           controller.close();
         } catch {
@@ -67,7 +70,7 @@ export async function engagementEventStream(engagementId: string, signal: AbortS
     cancel() {
       closed = true;
       clearInterval(heartbeat);
-      void release();
+      release();
     },
   });
 
