@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 
 const TS_FILES = ['**/*.{ts,tsx}'];
 // Tests wire layers together (a worker, a client, the database), so the boundaries below leave them alone.
-const TEST_FILES = ['**/*.test.{ts,tsx}'];
+const TEST_FILES = ['**/*.test.{ts,tsx}', '**/tests/support/**/*.ts'];
 
 /** Escapes a string for use inside a RegExp. */
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -4,11 +4,9 @@
  * page and its event stream, tenant isolation and /healthz. Real Postgres, Temporal, Redis, Azurite
  * and mail capture from the test stack; the web server and an engagements worker run in this process.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
-import { Redis } from 'ioredis';
 import {
   afterAll,
   afterEach,
@@ -16,7 +14,6 @@ import {
   beforeEach,
   describe,
   expect,
-  inject,
   it,
   vi,
   type MockInstance,
@@ -27,39 +24,29 @@ import { createClient } from '../../db/clients/create-client';
 import { Engagement } from '../../db/engagements/engagement.entity';
 import { startEngagementRecord } from '../../db/engagements/start-engagement-record';
 import { Organization, defaultOrganizationSettings } from '../../db/organizations/organization.entity';
-import { createOrm, type Orm } from '../../db/orm';
+import type { Orm } from '../../db/orm';
 import { issuePortalLink } from '../../db/portal/issue-portal-link';
-import { demoFirm, demoLogins } from '../../db/seed/demo-logins';
-import { seedDemoFirm } from '../../db/seed/demo';
+import { demoLogins } from '../../db/seed/demo-logins';
 import { createTask } from '../../db/tasks/create-task';
 import { Task } from '../../db/tasks/task.entity';
-import { createSmtpMailer, type Mailer } from '../../integrations/email/mailer';
-import { createLiveUpdatesPublisher } from '../../integrations/live-updates/live-updates';
-import { createTestDatabase, dropTestDatabase } from '../../tests/support/databases';
 import { portalLinkIn, waitForEmails } from '../../tests/support/mailbox';
-import { connectClient, connectWorker, namespace, workflowBundle } from '../../tests/support/temporal';
-import { createEngagementsWorker } from '../../workers/create-engagements-worker';
+import { namespace } from '../../tests/support/temporal';
 import {
   getStatusQuery,
   onboardingWorkflowId,
   type TOnboardingResult,
 } from '../../workflows/onboarding/client-onboarding.contracts';
-import { startWebServer, type WebServer } from '../server';
+import type { WebServer } from '../server';
 import { HttpSession, locationOf, visibleText } from './support/http-session';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const stackEnv = inject('stackEnv');
 const owner = demoLogins.find((login) => login.role === 'owner')!;
 const longWait = 30 * 86_400;
 
-let databaseUrl: string;
+let platform: TestPlatform;
 let orm: Orm;
 let web: WebServer;
-let worker: Worker;
-let workerRun: Promise<void>;
-let temporal: { client: TemporalClient; close: () => Promise<void> };
-let closeWorkerConnection: () => Promise<void>;
-let redis: Redis;
-let mailer: Mailer;
+let temporal: TemporalClient;
 let demoFirmId: string;
 let otherFirm: { engagementId: string; clientId: string };
 
@@ -146,18 +133,14 @@ async function countClients(): Promise<number> {
 }
 
 beforeAll(async () => {
-  databaseUrl = await createTestDatabase('web onboarding');
-  orm = await createOrm({ databaseUrl, poolMax: 4 });
-  await seedDemoFirm(orm.em.fork());
+  // Reminders far in the future, so none is sent while these tests run.
+  platform = await startTestPlatform({
+    name: 'web onboarding',
+    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
+  });
+  ({ orm, web, temporal, demoFirmId } = platform);
 
   const em = orm.em.fork();
-  const firm = await em.findOneOrFail(Organization, { slug: demoFirm.slug });
-  demoFirmId = firm.id;
-  // Reminders far in the future, so none is sent while these tests run.
-  firm.settings = {
-    ...firm.settings,
-    onboardingReminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  };
   const other = em.create(Organization, {
     name: 'Other Firm LLP',
     slug: 'other-firm',
@@ -183,52 +166,10 @@ beforeAll(async () => {
     stage: 'awaiting_profile',
     progress: 40,
   });
-
-  web = await startWebServer({
-    port: 0,
-    host: '127.0.0.1',
-    mode: 'development',
-    env: {
-      ...stackEnv,
-      NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-    },
-  });
-
-  // The web app starts workflows on the `engagements` task queue, so this worker polls it.
-  const connection = await connectWorker();
-  closeWorkerConnection = () => connection.close();
-  redis = new Redis(stackEnv.REDIS_URL!);
-  mailer = createSmtpMailer({
-    smtpUrl: stackEnv.SMTP_URL!,
-    from: 'Harborview CPA <no-reply@cpa-platform.local>',
-  });
-  worker = await createEngagementsWorker({
-    connection,
-    namespace: namespace(),
-    orm,
-    mailer,
-    liveUpdates: createLiveUpdatesPublisher(redis),
-    publicUrl: web.url,
-    workflowBundle: await workflowBundle(),
-  });
-  workerRun = worker.run();
-  temporal = await connectClient();
 });
 
 afterAll(async () => {
-  await web?.close();
-  if (worker) {
-    worker.shutdown();
-    await workerRun;
-  }
-  await closeWorkerConnection?.();
-  await temporal?.close();
-  redis?.disconnect();
-  mailer?.close();
-  await orm?.close(true);
-  if (databaseUrl) await dropTestDatabase(databaseUrl);
+  await platform?.stop();
 });
 
 let consoleError: MockInstance<typeof console.error>;
@@ -355,7 +296,7 @@ describe('client onboarding', () => {
     expect(html).toContain('value="not-an-email"');
     expect(await countClients()).toBe(before);
     await expect(
-      temporal.client.workflow.getHandle(onboardingWorkflowId(formClientId)).describe(),
+      temporal.workflow.getHandle(onboardingWorkflowId(formClientId)).describe(),
     ).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
@@ -400,7 +341,7 @@ describe('client onboarding', () => {
 
     const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });
     expect(client.organization.id).toBe(demoFirmId);
-    const description = await temporal.client.workflow.getHandle(onboardingWorkflowId(clientId)).describe();
+    const description = await temporal.workflow.getHandle(onboardingWorkflowId(clientId)).describe();
     expect(description.taskQueue).toBe('engagements');
   });
 
@@ -455,7 +396,7 @@ describe('client onboarding', () => {
     expect(text).toContain('Choose how we should contact you');
     expect(html).toContain('value="Boston"');
 
-    const status = await temporal.client.workflow
+    const status = await temporal.workflow
       .getHandle(onboardingWorkflowId(clientId))
       .query(getStatusQuery);
     expect(status.stage).toBe('awaiting_profile');
@@ -494,7 +435,7 @@ describe('client onboarding', () => {
     const thanks = await portal.page('/portal?submitted=1');
     expect(visibleText(thanks.html)).toContain('Thank you! We have your details.');
 
-    const result = await temporal.client.workflow
+    const result = await temporal.workflow
       .getHandle<() => Promise<TOnboardingResult>>(onboardingWorkflowId(clientId))
       .result();
     expect(result.clientId).toBe(clientId);
