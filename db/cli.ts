@@ -17,7 +17,11 @@ async function main(command: string | undefined, arg: string | undefined): Promi
   switch (command) {
     case 'migrate': {
       const applied = await migrateDatabase(env.DATABASE_URL);
-      console.log(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database is up to date');
+      console.log(
+        applied.length
+          ? `applied ${applied.length} migration(s): ${applied.join(', ')}`
+          : 'database is up to date',
+      );
       return;
     }
     case 'seed': {
@@ -25,7 +29,11 @@ async function main(command: string | undefined, arg: string | undefined): Promi
       const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolMax: 2 });
       try {
         const result = await seedDemoFirm(orm.em.fork());
-        console.log(result.created ? `seeded demo firm "${result.firmName}"` : `demo firm "${result.firmName}" already present`);
+        console.log(
+          result.created
+            ? `seeded demo firm "${result.firmName}"`
+            : `demo firm "${result.firmName}" already present`,
+        );
       } finally {
         await orm.close(true);
       }

@@ -15,7 +15,9 @@ export function parseEnv<S extends z.ZodObject>(
     const name = issue.path.join('.') || '(root)';
     return `  - ${name}: ${issue.message}`;
   });
-  throw new EnvError(`${processName}: invalid configuration\n${lines.join('\n')}\nSee .env.example for every variable.`);
+  throw new EnvError(
+    `${processName}: invalid configuration\n${lines.join('\n')}\nSee .env.example for every variable.`,
+  );
 }
 
 export class EnvError extends Error {

@@ -5,7 +5,7 @@
  */
 import { describeFailure } from '../infra/local/errors';
 import { createConsoleLog } from '../infra/local/log';
-import { ensureTools } from '../infra/local/tools';
+import { ensureTools, resolveChromium } from '../infra/local/tools';
 
 const log = createConsoleLog('tools');
 try {
@@ -20,6 +20,8 @@ try {
       ? `redis-server: ${tools.redisServer.path} (${tools.redisServer.version}; ${tools.redisServer.source})`
       : 'redis-server: not needed (REDIS_URL is set)',
   );
+  const chromium = await resolveChromium({ log });
+  log.info(`Chromium (browser tests): ${chromium.path} (${chromium.version}; ${chromium.source})`);
 } catch (error) {
   log.warn(describeFailure(error));
   process.exitCode = 1;

@@ -14,6 +14,7 @@ describe('the local service stack in test mode', () => {
     expect(Object.keys(env).sort()).toEqual([
       'AZURE_STORAGE_CONNECTION_STRING',
       'BLOB_CONTAINER',
+      'CHROMIUM_PATH',
       'DATABASE_URL',
       'MAILBOX_URL',
       'REDIS_URL',

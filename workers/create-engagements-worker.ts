@@ -3,7 +3,10 @@ import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from 
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Mailer } from '../integrations/email/mailer';
 import type { LiveUpdatesPublisher } from '../integrations/live-updates/live-updates';
-import { createOnboardingActivities, type OnboardingActivities } from '../activities/onboarding/onboarding.activities';
+import {
+  createOnboardingActivities,
+  type OnboardingActivities,
+} from '../activities/onboarding/onboarding.activities';
 import { taskQueues } from '../workflows/shared/task-queues';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

@@ -13,9 +13,17 @@ export function onboardingEmailSubject(kind: TOnboardingEmailInput['kind'], firm
     : `Reminder: ${firmName} is waiting for your details`;
 }
 
-export function renderOnboardingEmail(input: TOnboardingEmailInput): { subject: string; text: string; html: string } {
+export function renderOnboardingEmail(input: TOnboardingEmailInput): {
+  subject: string;
+  text: string;
+  html: string;
+} {
   const firstName = input.contactName.split(/\s+/)[0] ?? input.contactName;
-  const expires = input.expiresAt.toLocaleDateString('en-US', { month: 'long', day: 'numeric', year: 'numeric' });
+  const expires = input.expiresAt.toLocaleDateString('en-US', {
+    month: 'long',
+    day: 'numeric',
+    year: 'numeric',
+  });
   const subject = onboardingEmailSubject(input.kind, input.firmName);
   const lead =
     input.kind === 'invitation'

@@ -16,7 +16,10 @@ import { markEmailSent } from '../../db/email/mark-email-sent';
 import { issuePortalLink } from '../../db/portal/issue-portal-link';
 import { createTask } from '../../db/tasks/create-task';
 import { completeTask } from '../../db/tasks/complete-task';
-import type { TClientOnboardingInput, TClientProfile } from '../../workflows/onboarding/client-onboarding.contracts';
+import type {
+  TClientOnboardingInput,
+  TClientProfile,
+} from '../../workflows/onboarding/client-onboarding.contracts';
 import { onboardingStageInfo } from '../../workflows/onboarding/client-onboarding.contracts';
 import { failFastOnBusinessErrors } from '../shared/business-errors';
 import { onboardingEmailSubject, renderOnboardingEmail } from './onboarding-emails';
@@ -42,7 +45,9 @@ export interface TSendOnboardingEmailInput {
 export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl }: OnboardingActivityDeps) {
   return {
     /** Creates the client, its contact and the engagement read model (once). */
-    async createClientRecord(input: TClientOnboardingInput & { workflowId: string; runId: string }): Promise<void> {
+    async createClientRecord(
+      input: TClientOnboardingInput & { workflowId: string; runId: string },
+    ): Promise<void> {
       await failFastOnBusinessErrors(async () => {
         const em = orm.em.fork();
         await em.transactional(async (tx) => {

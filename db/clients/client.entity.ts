@@ -23,16 +23,25 @@ export interface TClientProfile {
 export const Client = defineEntity({
   name: 'Client',
   tableName: 'client',
-  indexes: [{ properties: ['organization', 'status', 'displayName'] }, { properties: ['organization', 'displayName'] }],
+  indexes: [
+    { properties: ['organization', 'status', 'displayName'] },
+    { properties: ['organization', 'displayName'] },
+  ],
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     kind: p.enum(clientKinds),
     displayName: p.string().length(200),
     status: p.enum(clientStatuses).default('prospect'),
     profile: p.json<TClientProfile>().nullable(),
     profileSubmittedAt: p.datetime().columnType('timestamptz').nullable(),
-    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
     updatedAt: p
       .datetime()
       .columnType('timestamptz')

@@ -10,13 +10,19 @@ export const Contact = defineEntity({
   uniques: [{ properties: ['client', 'email'] }],
   indexes: [{ properties: ['organization', 'email'] }],
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     client: () => p.manyToOne(Client),
     name: p.string().length(200),
     email: p.string().length(320),
     portalAccess: p.boolean().default(true),
-    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
   },
 });
 

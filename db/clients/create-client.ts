@@ -20,7 +20,11 @@ export async function createClient(em: EntityManager, input: TCreateClientInput)
     const existing = await tx.findOne(Client, { id: input.clientId });
     if (existing) {
       if (existing.organization.id !== input.organizationId) {
-        throw new AppError('conflict', 'This client already exists.', `client ${input.clientId} belongs to another firm`);
+        throw new AppError(
+          'conflict',
+          'This client already exists.',
+          `client ${input.clientId} belongs to another firm`,
+        );
       }
       return existing;
     }

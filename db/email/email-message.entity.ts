@@ -14,7 +14,10 @@ export const EmailMessage = defineEntity({
   tableName: 'email_message',
   indexes: [{ properties: ['organization', 'createdAt'] }],
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     idempotencyKey: p.string().length(300).unique(),
     template: p.string().length(80),
@@ -23,7 +26,10 @@ export const EmailMessage = defineEntity({
     status: p.enum(emailStatuses).default('pending'),
     providerMessageId: p.string().length(300).nullable(),
     attempts: p.integer().default(0),
-    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
     sentAt: p.datetime().columnType('timestamptz').nullable(),
   },
 });

@@ -11,7 +11,10 @@ export const EngagementEvent = defineEntity({
   tableName: 'engagement_event',
   indexes: [{ properties: ['engagement', 'occurredAt'] }],
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     engagement: () => p.manyToOne(Engagement),
     key: p.string().length(300).unique(),

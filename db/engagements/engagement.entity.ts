@@ -22,7 +22,10 @@ export const Engagement = defineEntity({
     { properties: ['client'] },
   ],
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     client: () => p.manyToOne(Client),
     type: p.enum(engagementTypes),
@@ -35,7 +38,10 @@ export const Engagement = defineEntity({
     runId: p.string().length(64).nullable(),
     dueAt: p.datetime().columnType('timestamptz').nullable(),
     startedBy: () => p.manyToOne(User).nullable(),
-    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
     updatedAt: p
       .datetime()
       .columnType('timestamptz')

@@ -20,7 +20,10 @@ export interface TEngagementProgress {
  * Idempotent: the timeline event key is unique, and a replayed projection changes nothing.
  * Returns false when this event had already been recorded.
  */
-export async function recordEngagementProgress(em: EntityManager, input: TEngagementProgress): Promise<boolean> {
+export async function recordEngagementProgress(
+  em: EntityManager,
+  input: TEngagementProgress,
+): Promise<boolean> {
   return em.transactional(async (tx) => {
     const engagement = await tx.findOne(Engagement, {
       id: input.engagementId,
@@ -37,7 +40,8 @@ export async function recordEngagementProgress(em: EntityManager, input: TEngage
     engagement.status = input.status;
     engagement.waitingFor = input.waitingFor;
     engagement.runId = input.runId;
-    if (input.status === 'completed' && !engagement.completedAt) engagement.completedAt = new Date(input.event.occurredAt);
+    if (input.status === 'completed' && !engagement.completedAt)
+      engagement.completedAt = new Date(input.event.occurredAt);
 
     tx.create(EngagementEvent, {
       organization: input.organizationId,

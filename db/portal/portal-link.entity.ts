@@ -10,13 +10,19 @@ export const PortalLink = defineEntity({
   name: 'PortalLink',
   tableName: 'portal_link',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     contact: () => p.manyToOne(Contact).index(),
     tokenHash: p.string().length(64).unique(),
     purpose: p.string().length(40),
     expiresAt: p.datetime().columnType('timestamptz'),
-    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
     lastUsedAt: p.datetime().columnType('timestamptz').nullable(),
   },
 });

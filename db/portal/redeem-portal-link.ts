@@ -10,7 +10,11 @@ export interface TPortalIdentity {
 }
 
 /** Checks an emailed portal token and returns who it belongs to. Expired or unknown tokens fail. */
-export async function redeemPortalLink(em: EntityManager, token: string, now = new Date()): Promise<TPortalIdentity> {
+export async function redeemPortalLink(
+  em: EntityManager,
+  token: string,
+  now = new Date(),
+): Promise<TPortalIdentity> {
   return em.transactional(async (tx) => {
     const link = await tx.findOne(
       PortalLink,

@@ -26,7 +26,8 @@ export async function seedDemoFirm(em: EntityManager): Promise<{ created: boolea
     throw new Error('The demo seed never runs in production.');
   }
   return em.transactional(async (tx) => {
-    if (await tx.findOne(Organization, { slug: demoFirm.slug })) return { created: false, firmName: demoFirm.name };
+    if (await tx.findOne(Organization, { slug: demoFirm.slug }))
+      return { created: false, firmName: demoFirm.name };
 
     const firm = tx.create(Organization, {
       name: demoFirm.name,

@@ -20,7 +20,10 @@ export const Task = defineEntity({
     { properties: ['engagement'] },
   ],
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     organization: () => p.manyToOne(Organization),
     key: p.string().length(300).unique().nullable(),
     engagement: () => p.manyToOne(Engagement).nullable(),
@@ -31,7 +34,10 @@ export const Task = defineEntity({
     status: p.enum(taskStatuses).default('open'),
     assignee: () => p.manyToOne(User).nullable(),
     dueAt: p.datetime().columnType('timestamptz').nullable(),
-    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
     completedAt: p.datetime().columnType('timestamptz').nullable(),
   },
 });

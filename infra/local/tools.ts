@@ -117,20 +117,70 @@ export async function resolveRedisServer({
         'or set REDIS_URL=redis://… to use a Redis server you already run.',
     );
   }
-  log.info('installing redis-server with apt-get (about a minute, once per machine)…');
-  for (const aptArgs of [['update'], ['install', '-y', '--no-install-recommends', 'redis-server']]) {
+  await aptInstall('redis-server', sudo, { log, env }, 'about a minute, once per machine');
+  const installed = await findRedisServer(env);
+  if (!installed) throw new StackError('apt-get installed redis-server, but it is not on PATH.');
+  return { ...installed, source: 'installed with apt-get' };
+}
+
+/**
+ * Finds Chromium for the browser tests: $CHROMIUM_PATH, else Debian's `chromium`, installing it with
+ * apt on Debian/Ubuntu when we may. Stops with install instructions otherwise.
+ */
+export async function resolveChromium({ log, env = process.env }: ToolOptions): Promise<ToolInfo> {
+  const explicit = env.CHROMIUM_PATH?.trim();
+  if (explicit) {
+    if (!(await isExecutable(explicit)))
+      throw new StackError(`CHROMIUM_PATH=${explicit} is not an executable file.`);
+    return {
+      path: explicit,
+      version: (await versionOf(explicit, ['--version'])) ?? 'unknown',
+      source: 'CHROMIUM_PATH',
+    };
+  }
+  const found = await findChromium(env);
+  if (found) return found;
+  const sudo = await aptPrivilege(env);
+  if (sudo === undefined) {
+    throw new StackError(
+      'Chromium was not found; the browser tests need it. Install it and try again:\n' +
+        '  Debian/Ubuntu: sudo apt-get install -y chromium\n' +
+        'or set CHROMIUM_PATH=/path/to/chromium (any Chromium or Chrome build).',
+    );
+  }
+  await aptInstall('chromium', sudo, { log, env }, 'a minute or two, once per machine');
+  const installed = await findChromium(env);
+  if (!installed) throw new StackError('apt-get installed chromium, but it is not on PATH.');
+  return { ...installed, source: 'installed with apt-get' };
+}
+
+async function findChromium(env: NodeJS.ProcessEnv): Promise<ToolInfo | undefined> {
+  for (const candidate of [await findOnPath('chromium', env), '/usr/bin/chromium']) {
+    if (!candidate || !(await isExecutable(candidate))) continue;
+    const version = await versionOf(candidate, ['--version']);
+    if (version !== undefined) return { path: candidate, version, source: 'PATH' };
+  }
+  return undefined;
+}
+
+/** apt-get update + install of one Debian package, as root or through passwordless sudo. */
+async function aptInstall(
+  pkg: string,
+  sudo: boolean,
+  { log, env }: { log: ToolOptions['log']; env: NodeJS.ProcessEnv },
+  duration: string,
+): Promise<void> {
+  log.info(`installing ${pkg} with apt-get (${duration})…`);
+  for (const aptArgs of [['update'], ['install', '-y', '--no-install-recommends', pkg]]) {
     const [command, args]: [string, string[]] = sudo
       ? ['sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...aptArgs]]
       : ['apt-get', aptArgs];
     await runWithProgress(command, args, {
       log,
-      label: 'installing redis-server',
+      label: `installing ${pkg}`,
       env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
     });
   }
-  const installed = await findRedisServer(env);
-  if (!installed) throw new StackError('apt-get installed redis-server, but it is not on PATH.');
-  return { ...installed, source: 'installed with apt-get' };
 }
 
 async function findRedisServer(env: NodeJS.ProcessEnv): Promise<ToolInfo | undefined> {

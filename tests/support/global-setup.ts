@@ -10,6 +10,7 @@ import { StackError } from '../../infra/local/errors';
 import { createConsoleLog, type StackLog } from '../../infra/local/log';
 import { databaseUrl, quoteIdent, withPgClient } from '../../infra/local/pg-client';
 import { startStack } from '../../infra/local/stack';
+import { resolveChromium } from '../../infra/local/tools';
 import { TEMPLATE_DATABASE } from './databases';
 
 declare module 'vitest' {
@@ -20,6 +21,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = createConsoleLog('test stack');
+  // The browser tests drive Chromium; find (or install) it before anything starts.
+  const chromium = await resolveChromium({ log });
   const stack = await startStack({ mode: 'test', log });
   try {
     await prepareTemplateDatabase(stack.env.DATABASE_URL, log);
@@ -27,7 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stack.stop();
     throw error;
   }
-  const env: Record<string, string> = { ...stack.env };
+  const env: Record<string, string> = { ...stack.env, CHROMIUM_PATH: chromium.path };
   project.provide('stackEnv', env);
   Object.assign(process.env, env);
   return () => stack.stop();

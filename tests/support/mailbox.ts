@@ -20,11 +20,17 @@ export async function listEmails(to?: string): Promise<TCapturedEmail[]> {
   const response = await fetch(`${mailboxUrl()}/api/messages`);
   if (!response.ok) throw new Error(`mailbox answered ${response.status}`);
   const messages = (await response.json()) as TCapturedEmail[];
-  return to ? messages.filter((m) => m.to.some((address) => address.toLowerCase().includes(to.toLowerCase()))) : messages;
+  return to
+    ? messages.filter((m) => m.to.some((address) => address.toLowerCase().includes(to.toLowerCase())))
+    : messages;
 }
 
 /** Polls until `count` emails to `to` arrived (or times out). */
-export async function waitForEmails(to: string, count: number, timeoutMs = 20_000): Promise<TCapturedEmail[]> {
+export async function waitForEmails(
+  to: string,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<TCapturedEmail[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const emails = await listEmails(to);

@@ -396,9 +396,7 @@ describe('client onboarding', () => {
     expect(text).toContain('Choose how we should contact you');
     expect(html).toContain('value="Boston"');
 
-    const status = await temporal.workflow
-      .getHandle(onboardingWorkflowId(clientId))
-      .query(getStatusQuery);
+    const status = await temporal.workflow.getHandle(onboardingWorkflowId(clientId)).query(getStatusQuery);
     expect(status.stage).toBe('awaiting_profile');
     expect(status.profileSubmittedAt).toBeNull();
     const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });

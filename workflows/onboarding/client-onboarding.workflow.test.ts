@@ -105,7 +105,10 @@ async function withWorker<T>(
   return worker.runUntil(body(taskQueue));
 }
 
-function start(taskQueue: string, input: TClientOnboardingInput): Promise<WorkflowHandle<typeof clientOnboardingWorkflow>> {
+function start(
+  taskQueue: string,
+  input: TClientOnboardingInput,
+): Promise<WorkflowHandle<typeof clientOnboardingWorkflow>> {
   return temporal.client.workflow.start<typeof clientOnboardingWorkflow>('clientOnboardingWorkflow', {
     taskQueue,
     workflowId: onboardingWorkflowId(input.clientId),
@@ -163,7 +166,8 @@ describe('client onboarding workflow', () => {
         submittedAt: new Date().toISOString(),
       });
       const outcome = await handle.result();
-      if (process.env.CPA_RECORD_HISTORIES === '1') await recordHistory(handle.workflowId, 'invited-then-profile');
+      if (process.env.CPA_RECORD_HISTORIES === '1')
+        await recordHistory(handle.workflowId, 'invited-then-profile');
       return outcome;
     });
 
@@ -175,8 +179,18 @@ describe('client onboarding workflow', () => {
     const engagement = await em.findOneOrFail(Engagement, { id: input.engagementId });
     expect(engagement).toMatchObject({ stage: 'completed', status: 'completed', progress: 100 });
     expect(engagement.completedAt).toBeInstanceOf(Date);
-    const timeline = await em.find(EngagementEvent, { engagement: input.engagementId }, { orderBy: { occurredAt: 'asc', key: 'asc' } });
-    expect(timeline.map((e) => e.kind)).toEqual(['started', 'stage', 'invitation_sent', 'profile_received', 'completed']);
+    const timeline = await em.find(
+      EngagementEvent,
+      { engagement: input.engagementId },
+      { orderBy: { occurredAt: 'asc', key: 'asc' } },
+    );
+    expect(timeline.map((e) => e.kind)).toEqual([
+      'started',
+      'stage',
+      'invitation_sent',
+      'profile_received',
+      'completed',
+    ]);
     await expect.poll(() => changes.at(-1)).toBe('completed');
     expect(changes).toContain('awaiting_profile');
     await subscriber.quit();
@@ -187,7 +201,12 @@ describe('client onboarding workflow', () => {
     const { result, workflowId, status } = await withWorker(async (taskQueue) => {
       const handle = await start(taskQueue, input);
       const afterFollowUp = await waitForStatus(handle, (s) => s.followUpTaskCreated);
-      expect(afterFollowUp).toMatchObject({ remindersSent: 2, remindersPlanned: 2, nextReminderAt: null, stage: 'awaiting_profile' });
+      expect(afterFollowUp).toMatchObject({
+        remindersSent: 2,
+        remindersPlanned: 2,
+        nextReminderAt: null,
+        stage: 'awaiting_profile',
+      });
 
       const emails = await waitForEmails(input.contact.email, 3);
       expect(emails.map((e) => e.subject).sort()).toEqual([
@@ -216,7 +235,8 @@ describe('client onboarding workflow', () => {
     const sentLog = await orm.em.fork().find(EmailMessage, { idempotencyKey: { $like: `${workflowId}:%` } });
     expect(sentLog.map((m) => m.status)).toEqual(['sent', 'sent', 'sent']);
 
-    if (process.env.CPA_RECORD_HISTORIES === '1') await recordHistory(workflowId, 'reminders-follow-up-then-profile');
+    if (process.env.CPA_RECORD_HISTORIES === '1')
+      await recordHistory(workflowId, 'reminders-follow-up-then-profile');
   });
 
   it('sends the invitation once even when the email activity is retried after sending', async () => {
@@ -247,7 +267,9 @@ describe('client onboarding workflow', () => {
 
     expect(calls).toBe(2);
     expect(await listEmails(input.contact.email)).toHaveLength(1);
-    const [entry] = await orm.em.fork().find(EmailMessage, { idempotencyKey: `${onboardingWorkflowId(input.clientId)}:invitation` });
+    const [entry] = await orm.em
+      .fork()
+      .find(EmailMessage, { idempotencyKey: `${onboardingWorkflowId(input.clientId)}:invitation` });
     expect(entry).toMatchObject({ status: 'sent', attempts: 1 });
   });
 

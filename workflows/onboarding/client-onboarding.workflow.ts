@@ -132,7 +132,10 @@ export async function clientOnboardingWorkflow(input: TClientOnboardingInput): P
         remindersSent,
       });
       followUpTaskId = task.taskId;
-      await record('follow_up_created', 'No profile after the last reminder: follow-up task opened for staff');
+      await record(
+        'follow_up_created',
+        'No profile after the last reminder: follow-up task opened for staff',
+      );
       await condition(() => submission !== undefined);
     }
     followUpDueAt = null;
@@ -148,7 +151,8 @@ export async function clientOnboardingWorkflow(input: TClientOnboardingInput): P
   });
   await record('profile_received', 'Client submitted their profile', 'profile_received');
 
-  if (followUpTaskId) await acts.completeFollowUpTask({ organizationId: input.organizationId, taskId: followUpTaskId });
+  if (followUpTaskId)
+    await acts.completeFollowUpTask({ organizationId: input.organizationId, taskId: followUpTaskId });
 
   completedAt = new Date();
   await record('completed', 'Onboarding complete', 'completed');

@@ -59,7 +59,10 @@ export async function startTestPlatform({
   // The web app starts workflows on the `engagements` task queue, so this worker polls it.
   const connection = await connectWorker();
   const redis = new Redis(stackEnv.REDIS_URL!);
-  const mailer = createSmtpMailer({ smtpUrl: stackEnv.SMTP_URL!, from: 'Harborview CPA <no-reply@cpa-platform.local>' });
+  const mailer = createSmtpMailer({
+    smtpUrl: stackEnv.SMTP_URL!,
+    from: 'Harborview CPA <no-reply@cpa-platform.local>',
+  });
   const worker = await createEngagementsWorker({
     connection,
     namespace: namespace(),

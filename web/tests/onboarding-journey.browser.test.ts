@@ -1,0 +1,132 @@
+/**
+ * The onboarding journey in a real browser (Chromium via playwright-core): a staff member signs in,
+ * creates a client and watches the engagement page; the workflow reminds the client and opens a
+ * follow-up task; the client opens the emailed link on a phone, corrects a bad form and submits;
+ * the staff page, never reloaded, shows each change and finally "Onboarding complete".
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Client } from '../../db/clients/client.entity';
+import { demoLogins } from '../../db/seed/demo-logins';
+import { portalLinkIn, waitForEmails } from '../../tests/support/mailbox';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const owner = demoLogins.find((login) => login.role === 'owner')!;
+
+let platform: TestPlatform;
+let browser: Browser;
+const browserProblems: string[] = [];
+
+function watch(page: Page, label: string): void {
+  page.on('pageerror', (error) => browserProblems.push(`${label}: ${error.message}`));
+  page.on('console', (message) => {
+    // Forms answered 400 on purpose show up as failed resource loads; anything else is a problem.
+    if (message.type() === 'error' && !/status of 400/.test(message.text())) {
+      browserProblems.push(`${label}: ${message.text()}`);
+    }
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `Chromium is not installed at ${chromiumPath}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
+    );
+  }
+  // One reminder after 2 s and the follow-up 2 s later, so the test sees both happen.
+  platform = await startTestPlatform({
+    name: 'browser journey',
+    reminders: { intervalsSeconds: [2], followUpAfterSeconds: 2 },
+  });
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+describe('client onboarding in the browser', () => {
+  it('runs from a new client to a completed onboarding, with live updates on the staff page', async () => {
+    const staff = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    watch(staff, 'staff');
+    await staff.goto(`${platform.web.url}/app`);
+    await staff.waitForURL(/\/login\?redirectTo=%2Fapp$/);
+    await staff.getByLabel('Email').fill(owner.email);
+    await staff.getByLabel('Password').fill(owner.password);
+    await staff.getByRole('button', { name: 'Sign in' }).click();
+    await staff.waitForURL(`${platform.web.url}/app`);
+
+    await staff.goto(`${platform.web.url}/app/clients/new`);
+    const contactEmail = `casey.${Date.now().toString(36)}@example.test`;
+    await staff.getByLabel('Client name').fill('Casey Morgan');
+    await staff.getByLabel('Contact name').fill('Casey Morgan');
+    await staff.getByLabel('Contact email').fill(contactEmail);
+    await staff.getByRole('button', { name: 'Create client and start onboarding' }).click();
+    await staff.waitForURL(/\/app\/engagements\/[0-9a-f-]{36}(\?.*)?$/);
+    const engagementUrl = staff.url();
+    await staff.getByRole('heading', { name: 'Waiting for client profile' }).waitFor({ timeout: 30_000 });
+    await expect
+      .poll(() => staff.getByRole('link', { name: 'Open in Temporal UI' }).getAttribute('href'))
+      .toMatch(/\/namespaces\/default\/workflows\/onboarding%3A[0-9a-f-]{36}\/[0-9a-f-]{36}\/history$/);
+    // Marks this document: a reload or navigation would lose it.
+    await staff.evaluate(() => Object.assign(window, { journeyMarker: true }));
+
+    // The reminder and the follow-up task reach the open page without a reload.
+    await staff.getByText('1 of 1 sent').waitFor({ timeout: 30_000 });
+    await staff
+      .getByText('Follow up: client has not completed their portal profile')
+      .waitFor({ timeout: 30_000 });
+    const emails = await waitForEmails(contactEmail, 2);
+
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    watch(phone, 'portal');
+    await phone.goto(portalLinkIn(emails[0]!));
+    await phone.waitForURL(`${platform.web.url}/portal`);
+    await phone.getByRole('heading', { name: 'Tell Harborview CPA about yourself' }).waitFor();
+
+    await phone.getByLabel('Full legal name').fill('C');
+    await phone.getByLabel('Phone number').fill('555');
+    await phone.getByRole('button', { name: 'Send my details' }).click();
+    await phone.getByText('Enter your full legal name').waitFor();
+    await phone.getByText('Enter a 10-digit US phone number, for example (555) 123-4567').waitFor();
+    expect(await phone.getByLabel('Phone number').inputValue()).toBe('555');
+
+    await phone.getByLabel('Full legal name').fill('Casey Jordan Morgan');
+    await phone.getByLabel('Phone number').fill('(617) 555-0199');
+    await phone.getByLabel('Street address').fill('48 Beacon Street');
+    await phone.getByLabel('City').fill('Boston');
+    await phone.getByLabel('State').selectOption('MA');
+    await phone.getByLabel('ZIP code').fill('02108');
+    await phone.getByLabel('Email', { exact: true }).check();
+    await phone.getByRole('button', { name: 'Send my details' }).click();
+    await phone.waitForURL(`${platform.web.url}/portal?submitted=1`);
+
+    await staff.getByRole('heading', { name: 'Onboarding complete' }).waitFor({ timeout: 30_000 });
+    expect(staff.url()).toBe(engagementUrl);
+    expect(await staff.evaluate(() => (window as unknown as { journeyMarker?: boolean }).journeyMarker)).toBe(
+      true,
+    );
+
+    const client = await platform.orm.em.fork().findOneOrFail(Client, { displayName: 'Casey Morgan' });
+    expect(client.status).toBe('active');
+    expect(client.profile).toMatchObject({ legalName: 'Casey Jordan Morgan', postalCode: '02108' });
+    expect(browserProblems).toEqual([]);
+  });
+});
