@@ -37,9 +37,10 @@ else
   export PATH="$local_node_dir/node_modules/.bin:$PATH"
 fi
 
-# Install dependencies when node_modules is missing or older than the lockfile.
+# Install dependencies when node_modules is missing or older than the lockfile
+# (CPA_SKIP_INSTALL=1 skips this, for a caller that runs npm ci itself).
 stamp="node_modules/.package-lock.json"
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+if [ "${CPA_SKIP_INSTALL:-}" != 1 ] && { [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; }; then
   say "installing dependencies (npm ci, a few minutes the first time)"
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
