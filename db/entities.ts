@@ -7,7 +7,14 @@ import { PortalLink } from './portal/portal-link.entity';
 import { Engagement } from './engagements/engagement.entity';
 import { EngagementEvent } from './engagements/engagement-event.entity';
 import { Task } from './tasks/task.entity';
+import { DocumentRequest } from './documents/document-request.entity';
+import { Document } from './documents/document.entity';
+import { Invoice } from './billing/invoice.entity';
+import { Payment } from './billing/payment.entity';
+import { IntegrationConnection } from './integrations/integration-connection.entity';
+import { WebhookEvent } from './webhooks/webhook-event.entity';
 import { EmailMessage } from './email/email-message.entity';
+import { AuditEvent } from './audit/audit-event.entity';
 
 export const entities = [
   Organization,
@@ -19,7 +26,14 @@ export const entities = [
   Engagement,
   EngagementEvent,
   Task,
+  DocumentRequest,
+  Document,
+  Invoice,
+  Payment,
+  IntegrationConnection,
+  WebhookEvent,
   EmailMessage,
+  AuditEvent,
 ];
 
 export {
@@ -32,5 +46,12 @@ export {
   Engagement,
   EngagementEvent,
   Task,
+  DocumentRequest,
+  Document,
+  Invoice,
+  Payment,
+  IntegrationConnection,
+  WebhookEvent,
   EmailMessage,
+  AuditEvent,
 };

@@ -9,15 +9,22 @@ import { seedDemoFirm } from './seed/demo';
 
 const expectedTables = [
   'app_user',
+  'audit_event',
   'client',
   'contact',
+  'document',
+  'document_request',
   'email_message',
   'engagement',
   'engagement_event',
+  'integration_connection',
+  'invoice',
   'membership',
   'organization',
+  'payment',
   'portal_link',
   'task',
+  'webhook_event',
 ];
 
 let url: string;
@@ -80,7 +87,29 @@ describe('migrations', () => {
         'portal_link_token_hash_unique',
         'organization_slug_unique',
         'app_user_email_unique',
+        'webhook_event_provider_provider_event_id_unique',
+        'integration_connection_provider_external_id_unique',
+        'invoice_stripe_invoice_id_unique',
+        'payment_stripe_payment_intent_id_unique',
+        'document_blob_key_unique',
       ]),
     );
+  });
+
+  it('keep the audit trail append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
+    await withPgClient(url, async (client) => {
+      await client.query(
+        "INSERT INTO audit_event (id, organization_id, actor_type, action, target_type, occurred_at) SELECT gen_random_uuid(), id, 'system', 'test.recorded', 'organization', now() FROM organization",
+      );
+      for (const statement of [
+        "UPDATE audit_event SET action = 'test.changed'",
+        'DELETE FROM audit_event',
+        'TRUNCATE audit_event',
+      ]) {
+        await expect(client.query(statement)).rejects.toThrow(/audit_event is append-only/);
+      }
+      const rows = await client.query<{ action: string }>('SELECT action FROM audit_event');
+      expect(rows.rows).toEqual([{ action: 'test.recorded' }]);
+    });
   });
 });

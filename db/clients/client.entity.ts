@@ -24,8 +24,10 @@ export const Client = defineEntity({
   name: 'Client',
   tableName: 'client',
   indexes: [
-    { properties: ['organization', 'status', 'displayName'] },
-    { properties: ['organization', 'displayName'] },
+    { properties: ['organization', 'status', 'displayName', 'id'] },
+    { properties: ['organization', 'displayName', 'id'] },
+    { properties: ['organization', 'kind', 'displayName', 'id'] },
+    { properties: ['organization', 'taxIdHash'] },
   ],
   properties: {
     id: p
@@ -37,6 +39,12 @@ export const Client = defineEntity({
     displayName: p.string().length(200),
     status: p.enum(clientStatuses).default('prospect'),
     profile: p.json<TClientProfile>().nullable(),
+    /** SSN or EIN, encrypted at rest (field encryption). */
+    taxId: p.text().nullable().lazy(),
+    /** Keyed hash of the normalised tax ID, for duplicate checks and lookup without decrypting. */
+    taxIdHash: p.string().length(64).nullable(),
+    /** Last four digits, for display (`•••-••-1234`). */
+    taxIdLast4: p.string().length(4).nullable(),
     profileSubmittedAt: p.datetime().columnType('timestamptz').nullable(),
     createdAt: p
       .datetime()

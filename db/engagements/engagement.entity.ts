@@ -4,7 +4,12 @@ import { Organization } from '../organizations/organization.entity';
 import { Client } from '../clients/client.entity';
 import { User } from '../users/user.entity';
 
-export const engagementTypes = ['client_onboarding'] as const;
+export const engagementTypes = [
+  'client_onboarding',
+  'document_intake',
+  'tax_return',
+  'monthly_close',
+] as const;
 export const engagementStatuses = ['active', 'completed', 'cancelled', 'failed'] as const;
 export type TEngagementType = (typeof engagementTypes)[number];
 export type TEngagementStatus = (typeof engagementStatuses)[number];
@@ -16,10 +21,14 @@ export const Engagement = defineEntity({
   name: 'Engagement',
   tableName: 'engagement',
   indexes: [
-    { properties: ['organization', 'stage'] },
+    { properties: ['organization', 'stage', 'updatedAt'] },
     { properties: ['organization', 'type', 'dueAt'] },
-    { properties: ['organization', 'updatedAt'] },
+    { properties: ['organization', 'dueAt'] },
+    { properties: ['organization', 'updatedAt', 'id'] },
+    { properties: ['organization', 'taxYear', 'type'] },
     { properties: ['client'] },
+    { properties: ['preparer', 'status'] },
+    { properties: ['reviewer', 'status'] },
   ],
   properties: {
     id: p
@@ -36,7 +45,15 @@ export const Engagement = defineEntity({
     waitingFor: p.string().length(300).nullable(),
     workflowId: p.string().length(200).unique(),
     runId: p.string().length(64).nullable(),
+    /** Tax engagements: the tax year. */
+    taxYear: p.integer().nullable(),
+    /** Monthly close: the period as yyyy-mm. */
+    period: p.string().length(7).nullable(),
     dueAt: p.datetime().columnType('timestamptz').nullable(),
+    /** After an extension is filed. */
+    extendedDueAt: p.datetime().columnType('timestamptz').nullable(),
+    preparer: () => p.manyToOne(User).nullable(),
+    reviewer: () => p.manyToOne(User).nullable(),
     startedBy: () => p.manyToOne(User).nullable(),
     createdAt: p
       .datetime()

@@ -1,10 +1,14 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126041634_initial } from './Migration20261126041634_initial';
+import { Migration20261126052336_domain_model } from './Migration20261126052336_domain_model';
 
 /**
  * Every migration, in order. Listed explicitly so migrations run the same from tsx, Vite and bundles.
  * `npm run db:migration:create -- <name>` writes a new file here; review it and add it to this list.
+ * MikroORM 7.2 re-emits the audit_event trigger (drop + create) in every generated migration even when
+ * it is unchanged: delete those four lines from a new migration unless the trigger really changed.
  */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126041634_initial', class: Migration20261126041634_initial },
+  { name: 'Migration20261126052336_domain_model', class: Migration20261126052336_domain_model },
 ];

@@ -10,6 +10,10 @@ export interface TOrganizationSettings {
     /** Wait after the last reminder before a staff follow-up task is opened. */
     followUpAfterSeconds: number;
   };
+  /** Extractions below this confidence (0-1) open a staff review task. */
+  reviewConfidenceThreshold?: number;
+  /** Whether preparers see every engagement of the firm, not only those assigned to them. */
+  preparersSeeAllEngagements?: boolean;
 }
 
 export const defaultOrganizationSettings: TOrganizationSettings = {
@@ -18,6 +22,8 @@ export const defaultOrganizationSettings: TOrganizationSettings = {
     intervalsSeconds: [3 * 86_400, 4 * 86_400, 7 * 86_400],
     followUpAfterSeconds: 2 * 86_400,
   },
+  reviewConfidenceThreshold: 0.8,
+  preparersSeeAllEngagements: false,
 };
 
 export const Organization = defineEntity({

@@ -13,7 +13,16 @@ export interface TStageStep {
 
 export const engagementTypeLabels: Record<TEngagementType, string> = {
   client_onboarding: 'Client onboarding',
+  document_intake: 'Document intake',
+  tax_return: 'Tax return',
+  monthly_close: 'Monthly close',
 };
+
+/** `awaiting_documents` → `Awaiting documents`, for stages no workflow contract describes. */
+function humanize(stage: string): string {
+  const words = stage.replaceAll('_', ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
 
 export function isOnboardingStage(stage: string | null): stage is TOnboardingStage {
   return stage !== null && (onboardingStages as readonly string[]).includes(stage);
@@ -23,7 +32,11 @@ export function isOnboardingStage(stage: string | null): stage is TOnboardingSta
 export function stageLabel(type: TEngagementType, stage: string): string {
   switch (type) {
     case 'client_onboarding':
-      return isOnboardingStage(stage) ? onboardingStageInfo[stage].label : stage;
+      return isOnboardingStage(stage) ? onboardingStageInfo[stage].label : humanize(stage);
+    case 'document_intake':
+    case 'tax_return':
+    case 'monthly_close':
+      return humanize(stage);
   }
 }
 
@@ -38,5 +51,10 @@ export function stageSteps(type: TEngagementType, current: string, completed: bo
         state: completed || i < index ? 'done' : i === index ? 'current' : 'upcoming',
       }));
     }
+    case 'document_intake':
+    case 'tax_return':
+    case 'monthly_close':
+      // Their workflows (and stage lists) are not built yet: show the stored stage alone.
+      return [{ stage: current, label: humanize(current), state: completed ? 'done' : 'current' }];
   }
 }

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Organization } from '../organizations/organization.entity';
+import { Client } from '../clients/client.entity';
+import { Engagement } from '../engagements/engagement.entity';
+
+export const invoiceStatuses = ['draft', 'open', 'paid', 'void', 'uncollectible'] as const;
+export type TInvoiceStatus = (typeof invoiceStatuses)[number];
+
+/** A bill to a client. Amounts are integers in the currency's minor unit (cents). */
+export const Invoice = defineEntity({
+  name: 'Invoice',
+  tableName: 'invoice',
+  indexes: [
+    { properties: ['organization', 'status', 'dueAt'] },
+    { properties: ['client'] },
+    { properties: ['engagement'] },
+  ],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    organization: () => p.manyToOne(Organization),
+    client: () => p.manyToOne(Client),
+    engagement: () => p.manyToOne(Engagement).nullable(),
+    number: p.string().length(40),
+    description: p.string().length(300),
+    stripeCustomerId: p.string().length(100).nullable(),
+    stripeInvoiceId: p.string().length(100).unique().nullable(),
+    amountDueMinor: p.integer(),
+    amountPaidMinor: p.integer().default(0),
+    currency: p.string().length(3).default('usd'),
+    status: p.enum(invoiceStatuses).default('draft'),
+    dueAt: p.datetime().columnType('timestamptz').nullable(),
+    hostedUrl: p.string().length(500).nullable(),
+    createdAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
+    paidAt: p.datetime().columnType('timestamptz').nullable(),
+  },
+});
+
+export type IInvoice = InferEntity<typeof Invoice>;
