@@ -71,7 +71,7 @@ export class Migration20261126052336_domain_model extends Migration {
 
     this.addSql(`alter table "audit_event" add constraint "audit_event_organization_id_foreign" foreign key ("organization_id") references "organization" ("id");`);
     this.addSql(`alter table "audit_event" add constraint "audit_event_actor_type_check" check ("actor_type" in ('user', 'contact', 'system'));`);
-    this.addSql(`create or replace function "audit_event_audit_event_append_only_fn"() returns trigger as \$\$ begin raise exception 'audit_event is append-only: % is not allowed', TG_OP using errcode = 'insufficient_privilege'; end; \$\$ language plpgsql;`);
+    this.addSql(`create or replace function "audit_event_audit_event_append_only_fn"() returns trigger as $$ begin raise exception 'audit_event is append-only: % is not allowed', TG_OP using errcode = 'insufficient_privilege'; end; $$ language plpgsql;`);
     this.addSql(`create trigger "audit_event_append_only" BEFORE UPDATE OR DELETE OR TRUNCATE on "audit_event" for each STATEMENT execute function "audit_event_audit_event_append_only_fn"();`);
 
     this.addSql(`alter table "invoice" add constraint "invoice_organization_id_foreign" foreign key ("organization_id") references "organization" ("id");`);
