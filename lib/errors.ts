@@ -13,15 +13,26 @@ export const appErrorCodes = {
 } as const;
 export type TAppErrorCode = keyof typeof appErrorCodes;
 
+export interface TAppErrorDetails {
+  /** What goes to logs when it differs from the user message (never secrets or PII). */
+  logMessage?: string;
+  /** A machine-readable reason callers may branch on, e.g. `task_already_completed`. */
+  reason?: string;
+}
+
 export class AppError extends Error {
   override name = 'AppError';
   readonly code: TAppErrorCode;
   readonly userMessage: string;
+  readonly reason: string | undefined;
 
-  constructor(code: TAppErrorCode, userMessage: string, logMessage?: string) {
+  constructor(code: TAppErrorCode, userMessage: string, details?: string | TAppErrorDetails) {
+    const { logMessage, reason } =
+      typeof details === 'string' ? { logMessage: details, reason: undefined } : (details ?? {});
     super(logMessage ?? userMessage);
     this.code = code;
     this.userMessage = userMessage;
+    this.reason = reason;
   }
 
   get httpStatus(): number {
@@ -29,6 +40,6 @@ export class AppError extends Error {
   }
 }
 
-export function isAppError(error: unknown): error is AppError {
-  return error instanceof AppError;
+export function isAppError(error: unknown, reason?: string): error is AppError {
+  return error instanceof AppError && (reason === undefined || error.reason === reason);
 }

@@ -174,9 +174,11 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
   const handleRemix = createRequestHandler({
     build,
     mode: options.mode,
-    getLoadContext: (_req: IncomingMessage, res: ServerResponse) => {
+    getLoadContext: (req: IncomingMessage, res: ServerResponse) => {
       const { requestId, cspNonce } = (res as Response<unknown, Locals>).locals;
-      return { requestId, cspNonce };
+      // Express's req.ip honours the `trust proxy` setting; the socket address otherwise.
+      const clientIp = (req as express.Request).ip ?? req.socket.remoteAddress ?? null;
+      return { requestId, cspNonce, clientIp };
     },
   });
   // The Remix handler passes its own failures to next(), so its promise never rejects.

@@ -30,6 +30,8 @@ declare module '@remix-run/node' {
   interface AppLoadContext {
     requestId: string;
     cspNonce: string;
+    /** The client's IP address, for the audit trail. */
+    clientIp: string | null;
   }
 }
 

@@ -22,6 +22,8 @@ import type {
 } from '../../workflows/onboarding/client-onboarding.contracts';
 import { onboardingStageInfo } from '../../workflows/onboarding/client-onboarding.contracts';
 import { failFastOnBusinessErrors } from '../shared/business-errors';
+import { systemActor, type TActor } from '../../db/audit/actor';
+import { isAppError } from '../../lib/errors';
 import { onboardingEmailSubject, renderOnboardingEmail } from './onboarding-emails';
 
 export interface OnboardingActivityDeps {
@@ -50,8 +52,12 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
     ): Promise<void> {
       await failFastOnBusinessErrors(async () => {
         const em = orm.em.fork();
+        const actor: TActor = input.startedByUserId
+          ? { type: 'user', id: input.startedByUserId }
+          : systemActor;
         await em.transactional(async (tx) => {
           await createClient(tx, {
+            actor,
             organizationId: input.organizationId,
             clientId: input.clientId,
             kind: input.client.kind,
@@ -59,6 +65,7 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
             contact: input.contact,
           });
           await startEngagementRecord(tx, {
+            actor,
             organizationId: input.organizationId,
             engagementId: input.engagementId,
             clientId: input.clientId,
@@ -150,6 +157,7 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
     }): Promise<{ taskId: string }> {
       return failFastOnBusinessErrors(async () => {
         const task = await createTask(orm.em.fork(), {
+          actor: systemActor,
           organizationId: input.organizationId,
           key: `${input.workflowId}:follow-up`,
           kind: 'follow_up',
@@ -166,7 +174,12 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
 
     async completeFollowUpTask(input: { organizationId: string; taskId: string }): Promise<void> {
       await failFastOnBusinessErrors(async () => {
-        await completeTask(orm.em.fork(), input);
+        try {
+          await completeTask(orm.em.fork(), { ...input, actor: systemActor });
+        } catch (error) {
+          // Staff may have closed the follow-up themselves: nothing left to do.
+          if (!isAppError(error, 'task_already_completed')) throw error;
+        }
       });
     },
 
@@ -180,6 +193,7 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
     }): Promise<void> {
       await failFastOnBusinessErrors(async () => {
         await recordClientProfile(orm.em.fork(), {
+          actor: { type: 'contact', id: input.contactId },
           organizationId: input.organizationId,
           clientId: input.clientId,
           profile: input.profile,

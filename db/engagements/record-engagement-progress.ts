@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../lib/errors';
+import { systemActor } from '../audit/actor';
+import { recordAuditEvent } from '../audit/record-audit-event';
 import { Engagement, type TEngagementStatus } from './engagement.entity';
 import { EngagementEvent } from './engagement-event.entity';
 
@@ -51,6 +53,18 @@ export async function recordEngagementProgress(
       stage: input.stage,
       message: input.event.message,
       occurredAt: new Date(input.event.occurredAt),
+    });
+    recordAuditEvent(tx, {
+      organizationId: input.organizationId,
+      actor: systemActor,
+      action: 'engagement.progressed',
+      target: { type: 'engagement', id: engagement.id },
+      details: {
+        stage: input.stage,
+        progress: input.progress,
+        status: input.status,
+        event: input.event.kind,
+      },
     });
     return true;
   });

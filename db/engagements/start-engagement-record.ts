@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { TActor } from '../audit/actor';
+import { recordAuditEvent } from '../audit/record-audit-event';
 import { Engagement, type IEngagement, type TEngagementType } from './engagement.entity';
 
 export interface TStartEngagementRecordInput {
@@ -13,6 +15,9 @@ export interface TStartEngagementRecordInput {
   progress: number;
   startedByUserId?: string;
   dueAt?: Date;
+  taxYear?: number;
+  period?: string;
+  actor: TActor;
 }
 
 /** Creates the read-model row of an engagement. Idempotent by workflow ID. */
@@ -23,7 +28,7 @@ export async function startEngagementRecord(
   return em.transactional(async (tx) => {
     const existing = await tx.findOne(Engagement, { workflowId: input.workflowId });
     if (existing) return existing;
-    return tx.create(Engagement, {
+    const engagement = tx.create(Engagement, {
       id: input.engagementId,
       organization: input.organizationId,
       client: input.clientId,
@@ -36,6 +41,16 @@ export async function startEngagementRecord(
       status: 'active',
       startedBy: input.startedByUserId ?? null,
       dueAt: input.dueAt ?? null,
+      taxYear: input.taxYear ?? null,
+      period: input.period ?? null,
     });
+    recordAuditEvent(tx, {
+      organizationId: input.organizationId,
+      actor: input.actor,
+      action: 'engagement.started',
+      target: { type: 'engagement', id: engagement.id },
+      details: { type: input.type, workflowId: input.workflowId },
+    });
+    return engagement;
   });
 }

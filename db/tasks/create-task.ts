@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { TActor } from '../audit/actor';
+import { recordAuditEvent } from '../audit/record-audit-event';
 import { Task, type ITask, type TTaskKind } from './task.entity';
 
 export interface TCreateTaskInput {
@@ -12,6 +14,7 @@ export interface TCreateTaskInput {
   clientId?: string;
   assigneeUserId?: string;
   dueAt?: Date;
+  actor: TActor;
 }
 
 /** Opens a task for staff, once per business key. */
@@ -19,7 +22,7 @@ export async function createTask(em: EntityManager, input: TCreateTaskInput): Pr
   return em.transactional(async (tx) => {
     const existing = await tx.findOne(Task, { key: input.key, organization: input.organizationId });
     if (existing) return existing;
-    return tx.create(Task, {
+    const task = tx.create(Task, {
       organization: input.organizationId,
       key: input.key,
       title: input.title,
@@ -31,5 +34,17 @@ export async function createTask(em: EntityManager, input: TCreateTaskInput): Pr
       assignee: input.assigneeUserId ?? null,
       dueAt: input.dueAt ?? null,
     });
+    recordAuditEvent(tx, {
+      organizationId: input.organizationId,
+      actor: input.actor,
+      action: 'task.created',
+      target: { type: 'task', id: task.id },
+      details: {
+        kind: input.kind,
+        engagementId: input.engagementId ?? null,
+        assigneeId: input.assigneeUserId ?? null,
+      },
+    });
+    return task;
   });
 }

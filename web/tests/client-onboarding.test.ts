@@ -18,6 +18,7 @@ import {
   vi,
   type MockInstance,
 } from 'vitest';
+import { systemActor } from '../../db/audit/actor';
 import { Client } from '../../db/clients/client.entity';
 import { Contact } from '../../db/clients/contact.entity';
 import { createClient } from '../../db/clients/create-client';
@@ -149,6 +150,7 @@ beforeAll(async () => {
   await em.flush();
   otherFirm = { clientId: randomUUID(), engagementId: randomUUID() };
   await createClient(em, {
+    actor: systemActor,
     organizationId: other.id,
     clientId: otherFirm.clientId,
     kind: 'business',
@@ -156,6 +158,7 @@ beforeAll(async () => {
     contact: { id: randomUUID(), name: 'Secret Person', email: 'secret@example.test' },
   });
   await startEngagementRecord(em, {
+    actor: systemActor,
     organizationId: other.id,
     engagementId: otherFirm.engagementId,
     clientId: otherFirm.clientId,
@@ -488,6 +491,7 @@ describe('tasks', () => {
     const session = new HttpSession(web.url);
     await signIn(session);
     const task = await createTask(orm.em.fork(), {
+      actor: systemActor,
       organizationId: demoFirmId,
       key: `test:${randomUUID()}`,
       kind: 'follow_up',

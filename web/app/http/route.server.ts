@@ -5,6 +5,7 @@ import { data, redirect } from '@remix-run/node';
 import type { AppLoadContext } from '@remix-run/node';
 import { AppError } from '../../../lib/errors';
 import type { EntityManager } from '../../../db/types';
+import type { TActor } from '../../../db/audit/actor';
 import { requirePortalContact, requireStaff, type TPortalContact, type TStaff } from '../auth/guards.server';
 import { can, type TStaffAction } from '../auth/permissions.server';
 import { orm } from '../services.server';
@@ -61,25 +62,38 @@ export function notFound(what = 'This page'): never {
 export function staffRoute<T>(
   { request, context }: RouteArgs,
   action: TStaffAction,
-  body: (ctx: { staff: TStaff; em: EntityManager }) => Promise<T>,
+  body: (ctx: { staff: TStaff; em: EntityManager; actor: TActor }) => Promise<T>,
 ): Promise<T> {
   return handleRouteErrors(context, async () => {
     const staff = await requireStaff(request);
     if (!can(staff.role, action)) notFound();
     const em = (await orm()).em.fork();
-    return body({ staff, em });
+    return body({ staff, em, actor: requestActor({ type: 'user', id: staff.userId }, request, context) });
   });
+}
+
+/** Who is acting, from where: for the audit events that domain operations write. */
+function requestActor(who: Pick<TActor, 'type' | 'id'>, request: Request, context: AppLoadContext): TActor {
+  return {
+    ...who,
+    ip: context.clientIp ?? undefined,
+    userAgent: request.headers.get('user-agent') ?? undefined,
+  };
 }
 
 /** A portal loader or action: requires a portal session, scoped to its contact's client. */
 export function portalRoute<T>(
   { request, context }: RouteArgs,
-  body: (ctx: { portal: TPortalContact; em: EntityManager }) => Promise<T>,
+  body: (ctx: { portal: TPortalContact; em: EntityManager; actor: TActor }) => Promise<T>,
 ): Promise<T> {
   return handleRouteErrors(context, async () => {
     const portal = await requirePortalContact(request);
     const em = (await orm()).em.fork();
-    return body({ portal, em });
+    return body({
+      portal,
+      em,
+      actor: requestActor({ type: 'contact', id: portal.contactId }, request, context),
+    });
   });
 }
 

@@ -27,10 +27,14 @@ export async function loader(args: LoaderFunctionArgs) {
 const ZCompleteTaskForm = z.object({ taskId: z.uuid() });
 
 export async function action(args: ActionFunctionArgs) {
-  return staffRoute(args, 'tasks.complete', async ({ staff, em }) => {
+  return staffRoute(args, 'tasks.complete', async ({ staff, em, actor }) => {
     const parsed = ZCompleteTaskForm.safeParse(Object.fromEntries(await args.request.formData()));
     if (!parsed.success) notFound('This task');
-    const task = await completeTask(em, { organizationId: staff.organizationId, taskId: parsed.data.taskId });
+    const task = await completeTask(em, {
+      organizationId: staff.organizationId,
+      taskId: parsed.data.taskId,
+      actor,
+    });
     return { completed: task.title };
   });
 }

@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../lib/errors';
+import { AuditEvent } from './audit/audit-event.entity';
+import type { TActor } from './audit/actor';
+import { Invoice } from './billing/invoice.entity';
+import { Payment } from './billing/payment.entity';
+import { recordPayment } from './billing/record-payment';
+import { Client } from './clients/client.entity';
+import { createClient } from './clients/create-client';
+import { DocumentRequest } from './documents/document-request.entity';
+import { recordDocument } from './documents/record-document';
+import { recordExtraction } from './documents/record-extraction';
+import { startEngagementRecord } from './engagements/start-engagement-record';
+import { Organization, defaultOrganizationSettings } from './organizations/organization.entity';
+import { createOrm, type Orm } from './orm';
+import { assignTask } from './tasks/assign-task';
+import { completeTask } from './tasks/complete-task';
+import { createTask } from './tasks/create-task';
+import { Task } from './tasks/task.entity';
+import { Membership } from './users/membership.entity';
+import { User } from './users/user.entity';
+import { createTestDatabase, dropTestDatabase } from '../tests/support/databases';
+
+let url: string;
+let orm: Orm;
+let firmId: string;
+let actor: TActor;
+let preparerId: string;
+
+beforeAll(async () => {
+  url = await createTestDatabase('domain operations');
+  orm = await createOrm({ databaseUrl: url, poolMax: 2 });
+  const em = orm.em.fork();
+  const firm = em.create(Organization, {
+    name: 'Ledger & Co',
+    slug: 'ledger-co',
+    settings: defaultOrganizationSettings,
+  });
+  const manager = em.create(User, { email: 'manager@ledger.test', name: 'Manager', passwordHash: 'x' });
+  const preparer = em.create(User, { email: 'preparer@ledger.test', name: 'Preparer', passwordHash: 'x' });
+  em.create(Membership, { organization: firm, user: manager, role: 'manager' });
+  em.create(Membership, { organization: firm, user: preparer, role: 'preparer' });
+  await em.flush();
+  firmId = firm.id;
+  preparerId = preparer.id;
+  actor = { type: 'user', id: manager.id, ip: '203.0.113.7', userAgent: 'vitest' };
+});
+
+afterAll(async () => {
+  await orm?.close(true);
+  if (url) await dropTestDatabase(url);
+});
+
+const audits = (action: string, targetId?: string) =>
+  orm.em.fork().find(AuditEvent, { organization: firmId, action, ...(targetId ? { targetId } : {}) });
+
+async function expectAppError(promise: Promise<unknown>, reason: string, message: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isAppError(error, reason), `expected AppError ${reason}, got ${String(error)}`).toBe(true);
+  expect((error as Error & { userMessage: string }).userMessage).toMatch(message);
+}
+
+async function newClient(name = `Client ${randomUUID().slice(0, 6)}`) {
+  return createClient(orm.em.fork(), {
+    organizationId: firmId,
+    clientId: randomUUID(),
+    kind: 'individual',
+    displayName: name,
+    contact: { id: randomUUID(), name, email: `${randomUUID().slice(0, 8)}@example.test` },
+    actor,
+  });
+}
+
+async function newEngagement() {
+  const client = await newClient();
+  return startEngagementRecord(orm.em.fork(), {
+    organizationId: firmId,
+    engagementId: randomUUID(),
+    clientId: client.id,
+    type: 'tax_return',
+    title: 'Tax return 2026',
+    workflowId: `test:${randomUUID()}`,
+    runId: randomUUID(),
+    stage: 'intake',
+    progress: 0,
+    taxYear: 2026,
+    actor,
+  });
+}
+
+describe('domain operations', () => {
+  it('create a client with its contact and an audit event, once per client ID', async () => {
+    const clientId = randomUUID();
+    const input = {
+      organizationId: firmId,
+      clientId,
+      kind: 'business' as const,
+      displayName: '  Harbor Bakery LLC ',
+      contact: { id: randomUUID(), name: 'Dana Baker', email: 'Dana@Example.test' },
+      actor,
+    };
+    await createClient(orm.em.fork(), input);
+    await createClient(orm.em.fork(), input);
+    const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });
+    expect(client.displayName).toBe('Harbor Bakery LLC');
+    const [event, ...more] = await audits('client.created', clientId);
+    expect(more).toHaveLength(0);
+    expect(event).toMatchObject({
+      actorType: 'user',
+      actorId: actor.id,
+      ip: '203.0.113.7',
+      userAgent: 'vitest',
+    });
+    expect(JSON.stringify(event?.details)).not.toMatch(/Dana|Bakery/);
+  });
+
+  it('refuse a duplicate client (same name and contact email) and write nothing', async () => {
+    const email = `${randomUUID().slice(0, 8)}@example.test`;
+    const base = { organizationId: firmId, kind: 'individual' as const, displayName: 'Sam Duplicate', actor };
+    await createClient(orm.em.fork(), {
+      ...base,
+      clientId: randomUUID(),
+      contact: { id: randomUUID(), name: 'Sam', email },
+    });
+    const before = await orm.em.fork().count(AuditEvent, { organization: firmId });
+    const secondId = randomUUID();
+    await expectAppError(
+      createClient(orm.em.fork(), {
+        ...base,
+        displayName: 'sam duplicate',
+        clientId: secondId,
+        contact: { id: randomUUID(), name: 'Sam', email: email.toUpperCase() },
+      }),
+      'duplicate_client',
+      /already exists/,
+    );
+    expect(await orm.em.fork().count(Client, { id: secondId })).toBe(0);
+    expect(await orm.em.fork().count(AuditEvent, { organization: firmId })).toBe(before);
+  });
+
+  it('complete a task once; a second completion is a typed error', async () => {
+    const task = await createTask(orm.em.fork(), {
+      organizationId: firmId,
+      key: `test:${randomUUID()}`,
+      title: 'Call the client',
+      kind: 'follow_up',
+      actor,
+    });
+    await completeTask(orm.em.fork(), { organizationId: firmId, taskId: task.id, actor });
+    await expectAppError(
+      completeTask(orm.em.fork(), { organizationId: firmId, taskId: task.id, actor }),
+      'task_already_completed',
+      /already completed/,
+    );
+    expect(await audits('task.completed', task.id)).toHaveLength(1);
+    expect(await audits('task.created', task.id)).toHaveLength(1);
+  });
+
+  it('assign a task only to a member of the firm', async () => {
+    const task = await createTask(orm.em.fork(), {
+      organizationId: firmId,
+      key: `test:${randomUUID()}`,
+      title: 'Prepare the return',
+      kind: 'preparation',
+      actor,
+    });
+    const outsider = orm.em.fork();
+    const stranger = outsider.create(User, {
+      email: `${randomUUID()}@elsewhere.test`,
+      name: 'Stranger',
+      passwordHash: 'x',
+    });
+    await outsider.flush();
+    await expectAppError(
+      assignTask(orm.em.fork(), {
+        organizationId: firmId,
+        taskId: task.id,
+        assigneeUserId: stranger.id,
+        actor,
+      }),
+      'assignee_not_in_firm',
+      /your firm/,
+    );
+    await assignTask(orm.em.fork(), {
+      organizationId: firmId,
+      taskId: task.id,
+      assigneeUserId: preparerId,
+      actor,
+    });
+    const stored = await orm.em.fork().findOneOrFail(Task, { id: task.id });
+    expect(stored.assignee?.id).toBe(preparerId);
+    expect((await audits('task.assigned', task.id)).map((a) => a.details)).toEqual([
+      { from: null, to: preparerId },
+    ]);
+  });
+
+  it('record a document once, recognise the same content as a duplicate, and mark its request received', async () => {
+    const engagement = await newEngagement();
+    const em = orm.em.fork();
+    const request = em.create(DocumentRequest, {
+      organization: firmId,
+      engagement: engagement.id,
+      category: 'w2',
+      label: 'W-2 from each employer',
+    });
+    await em.flush();
+    const upload = {
+      organizationId: firmId,
+      engagementId: engagement.id,
+      requestId: request.id,
+      blobKey: `org/${firmId}/doc/${randomUUID()}`,
+      sha256: 'a'.repeat(64),
+      sizeBytes: 48_213,
+      mediaType: 'application/pdf',
+      originalFileName: 'w2.pdf',
+      category: 'w2',
+      actor,
+    };
+    const first = await recordDocument(orm.em.fork(), upload);
+    expect(first.duplicate).toBe(false);
+    expect((await recordDocument(orm.em.fork(), upload)).document.id).toBe(first.document.id);
+    const again = await recordDocument(orm.em.fork(), {
+      ...upload,
+      blobKey: `org/${firmId}/doc/${randomUUID()}`,
+    });
+    expect(again).toMatchObject({ duplicate: true });
+    expect(again.document.id).toBe(first.document.id);
+    expect((await orm.em.fork().findOneOrFail(DocumentRequest, { id: request.id })).status).toBe('received');
+    expect(await audits('document.recorded', first.document.id)).toHaveLength(1);
+
+    const reviewed = await recordExtraction(orm.em.fork(), {
+      organizationId: firmId,
+      documentId: first.document.id,
+      fields: [
+        { name: 'employerEin', value: '12-3456789', confidence: 0.97, page: 1, boundingRegion: null },
+        { name: 'wages', value: 81234.56, confidence: 0.55, page: 1, boundingRegion: [1, 2, 3, 4] },
+      ],
+      requiredFields: ['employerEin', 'wages', 'federalTaxWithheld'],
+      confidenceThreshold: 0.8,
+      actor,
+    });
+    expect(reviewed.ocrStatus).toBe('needs_review');
+    const [extraction] = await audits('document.extraction_recorded', first.document.id);
+    expect(extraction?.details).toMatchObject({ missing: ['federalTaxWithheld'], lowConfidence: ['wages'] });
+  });
+
+  it('record payments idempotently, pay the invoice when covered, and refuse a void invoice', async () => {
+    const engagement = await newEngagement();
+    const em = orm.em.fork();
+    const invoice = em.create(Invoice, {
+      organization: firmId,
+      client: engagement.client,
+      engagement: engagement.id,
+      number: 'INV-1001',
+      description: 'Tax preparation 2026',
+      amountDueMinor: 45_000,
+      status: 'open',
+    });
+    const voided = em.create(Invoice, {
+      organization: firmId,
+      client: engagement.client,
+      number: 'INV-1002',
+      description: 'Cancelled',
+      amountDueMinor: 1_000,
+      status: 'void',
+    });
+    await em.flush();
+    const pay = (amountMinor: number, id: string) =>
+      recordPayment(orm.em.fork(), {
+        organizationId: firmId,
+        invoiceId: invoice.id,
+        amountMinor,
+        currency: 'USD',
+        stripePaymentIntentId: id,
+        paidAt: new Date(),
+        actor,
+      });
+    expect((await pay(20_000, 'pi_first')).invoice.status).toBe('open');
+    expect(await pay(20_000, 'pi_first')).toMatchObject({ alreadyRecorded: true });
+    const settled = await pay(25_000, 'pi_second');
+    expect(settled.invoice).toMatchObject({ status: 'paid', amountPaidMinor: 45_000 });
+    expect(await orm.em.fork().count(Payment, { invoice: invoice.id })).toBe(2);
+
+    await expectAppError(
+      recordPayment(orm.em.fork(), {
+        organizationId: firmId,
+        invoiceId: voided.id,
+        amountMinor: 1_000,
+        currency: 'usd',
+        stripePaymentIntentId: 'pi_void',
+        paidAt: new Date(),
+        actor,
+      }),
+      'invalid_status_transition',
+      /void invoice cannot take a payment/,
+    );
+    expect(await orm.em.fork().count(Payment, { stripePaymentIntentId: 'pi_void' })).toBe(0);
+    expect(await audits('invoice.payment_recorded', voided.id)).toHaveLength(0);
+  });
+});
