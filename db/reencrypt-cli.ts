@@ -3,8 +3,10 @@
  * (db/shared/reencrypt-fields.ts) while the app keeps running. Prints counts, never values.
  * Reads DATABASE_URL and the keyring (FIELD_ENCRYPTION_KEYS, FIELD_ENCRYPTION_ACTIVE_KEY, FIELD_HASH_KEY).
  *
- * Rotation: add the new key to FIELD_ENCRYPTION_KEYS and make it FIELD_ENCRYPTION_ACTIVE_KEY in every
- * process, restart them, run this until it reports nothing remaining, then remove the old key.
+ * Rotation without downtime: (1) add the new key to FIELD_ENCRYPTION_KEYS in every process, the old
+ * key still active, so every process can read what the new key will write; (2) make the new key
+ * FIELD_ENCRYPTION_ACTIVE_KEY everywhere; (3) run this until it reports nothing remaining; (4) remove
+ * the old key.
  * Exit code 0 when every value is under the active key, 1 when some remain (run again), 2 on usage.
  */
 import { parseArgs } from 'node:util';
@@ -16,13 +18,25 @@ import { DEFAULT_REENCRYPT_BATCH_SIZE, reencryptFields } from './shared/reencryp
 
 const usage = 'usage: tsx db/reencrypt-cli.ts [--batch-size N]';
 
+/** The --batch-size option; undefined (after saying why) when the arguments are not usable. */
+function parseBatchSize(): number | undefined {
+  try {
+    const { values } = parseArgs({
+      options: { 'batch-size': { type: 'string', default: String(DEFAULT_REENCRYPT_BATCH_SIZE) } },
+    });
+    const batchSize = Number(values['batch-size']);
+    if (Number.isInteger(batchSize) && batchSize > 0) return batchSize;
+    console.error('--batch-size must be a positive integer');
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : 'invalid arguments');
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { 'batch-size': { type: 'string', default: String(DEFAULT_REENCRYPT_BATCH_SIZE) } },
-  });
-  const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    console.error(`--batch-size must be a positive integer\n${usage}`);
+  const batchSize = parseBatchSize();
+  if (batchSize === undefined) {
+    console.error(usage);
     process.exitCode = 2;
     return;
   }

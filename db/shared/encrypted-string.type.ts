@@ -7,7 +7,7 @@
  * (renaming either means re-encrypting the column). Encrypted columns cannot be searched by value:
  * store a `keyedHash` in a column beside it and query that.
  */
-import { Type, type EntityMetadata, type EntityProperty, type TransformContext } from '@mikro-orm/core';
+import { Type, type TransformContext } from '@mikro-orm/core';
 import {
   decryptField,
   FieldEncryptionError,
@@ -39,8 +39,8 @@ function remember(value: SensitiveString, context: string, stored: string): void
 export class EncryptedStringType extends Type<SensitiveString | null, string | null> {
   /** `<table>.<column>` of the property this instance maps (MikroORM makes one instance per property). */
   get context(): string {
-    const table = (this.meta as EntityMetadata | undefined)?.tableName;
-    const column = (this.prop as EntityProperty | undefined)?.fieldNames?.[0];
+    const table = this.meta?.tableName;
+    const column = this.prop?.fieldNames?.[0];
     if (!table || !column || (this.prop?.fieldNames?.length ?? 0) > 1) {
       throw new FieldEncryptionError(
         'invalid_input',
@@ -50,11 +50,13 @@ export class EncryptedStringType extends Type<SensitiveString | null, string | n
     return encryptionContext(table, column);
   }
 
+  /** Also receives what MikroORM has already converted, and whatever untyped code assigns: checked here. */
   override convertToDatabaseValue(
-    value: SensitiveString | string | null,
+    input: SensitiveString | null,
     _platform: unknown,
     transform?: TransformContext,
   ): string | null {
+    const value: unknown = input;
     if (value === null || value === undefined) return null;
     // An already stored form passes through: MikroORM converts some values twice.
     if (isEncryptedField(value)) return value;
@@ -79,9 +81,13 @@ export class EncryptedStringType extends Type<SensitiveString | null, string | n
     return stored;
   }
 
-  override convertToJSValue(value: SensitiveString | string | null): SensitiveString | null {
+  override convertToJSValue(input: string | null): SensitiveString | null {
+    const value: unknown = input;
     if (value === null || value === undefined) return null;
     if (isSensitiveString(value)) return value;
+    if (typeof value !== 'string') {
+      throw new FieldEncryptionError('malformed', `${this.where()} holds a ${typeof value}, not text`);
+    }
     const context = this.context;
     const plain = decryptField(value, fieldKeyring(), context);
     remember(plain, context, value);

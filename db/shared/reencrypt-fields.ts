@@ -8,7 +8,7 @@
  * Values already under the active key are skipped, so a second run continues where one stopped.
  * It reports counts, never values, and does not touch `updated_at`: re-encryption is not a change.
  */
-import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
+import type { EntityProperty } from '@mikro-orm/core';
 import {
   decryptField,
   encryptField,
@@ -69,8 +69,7 @@ function isEncryptedProperty(prop: EntityProperty): boolean {
 /** Every column of a persisted entity whose property type is EncryptedStringType. */
 export function findEncryptedColumns(orm: Orm): TEncryptedColumn[] {
   const columns = new Map<string, TEncryptedColumn>();
-  for (const meta of orm.getMetadata().getAll().values()) {
-    const entity = meta as EntityMetadata;
+  for (const entity of orm.getMetadata().getAll().values()) {
     if (entity.embeddable || entity.virtual || entity.view) continue;
     for (const prop of entity.props.filter(isEncryptedProperty)) {
       const [primary, ...more] = entity.getPrimaryProps();
