@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { parseEnv } from '../lib/env';
 import { createOrm } from './orm';
 import { migrateDatabase } from './migrate';
+import { setFieldKeyring } from './shared/field-keyring';
+import { loadKeyring } from '../lib/crypto/keyring-config';
 
 const env = parseEnv(
   'db',
@@ -25,6 +27,7 @@ async function main(command: string | undefined, arg: string | undefined): Promi
       return;
     }
     case 'seed': {
+      setFieldKeyring(loadKeyring(process.env, 'db'));
       const { seedDemoFirm } = await import('./seed/demo');
       const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolMax: 2 });
       try {

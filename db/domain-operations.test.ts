@@ -8,6 +8,9 @@ import { Payment } from './billing/payment.entity';
 import { recordPayment } from './billing/record-payment';
 import { Client } from './clients/client.entity';
 import { createClient } from './clients/create-client';
+import { clientTaxIdHash, setClientTaxId } from './clients/set-client-tax-id';
+import { SensitiveString } from '../lib/crypto/sensitive-string';
+import { withPgClient } from '../infra/local/pg-client';
 import { DocumentRequest } from './documents/document-request.entity';
 import { recordDocument } from './documents/record-document';
 import { recordExtraction } from './documents/record-extraction';
@@ -140,6 +143,62 @@ describe('domain operations', () => {
     );
     expect(await orm.em.fork().count(Client, { id: secondId })).toBe(0);
     expect(await orm.em.fork().count(AuditEvent, { organization: firmId })).toBe(before);
+  });
+
+  it('store a tax ID encrypted, findable by keyed hash, shown by its last four, and never in the audit trail', async () => {
+    const client = await newClient('Taylor Tax');
+    const other = await newClient('Morgan Tax');
+    const taxId = new SensitiveString('123-45-6789');
+    const logged: string[] = [];
+    const spy = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+    const original = { log: console.log, info: console.info, error: console.error };
+    Object.assign(console, { log: spy, info: spy, error: spy });
+    try {
+      expect(
+        await setClientTaxId(orm.em.fork(), { organizationId: firmId, clientId: client.id, taxId, actor }),
+      ).toEqual({
+        last4: '6789',
+      });
+    } finally {
+      Object.assign(console, original);
+    }
+    const raw = await withPgClient(url, (pg) =>
+      pg.query<{ tax_id: string; tax_id_hash: string; tax_id_last4: string }>(
+        'SELECT tax_id, tax_id_hash, tax_id_last4 FROM client WHERE id = $1',
+        [client.id],
+      ),
+    );
+    const row = raw.rows[0]!;
+    expect(row.tax_id).toMatch(/^enc:v1:/);
+    expect(row.tax_id).not.toContain('123456789');
+    expect(row).toMatchObject({ tax_id_hash: clientTaxIdHash('123 45 6789'), tax_id_last4: '6789' });
+    const stored = await orm.em.fork().findOneOrFail(Client, { id: client.id }, { populate: ['taxId'] });
+    expect(stored.taxId?.reveal()).toBe('123456789');
+    expect(JSON.stringify(stored)).not.toContain('123456789');
+    const found = await orm.em
+      .fork()
+      .findOneOrFail(Client, { organization: firmId, taxIdHash: clientTaxIdHash('123456789') });
+    expect(found.id).toBe(client.id);
+
+    await expectAppError(
+      setClientTaxId(orm.em.fork(), { organizationId: firmId, clientId: other.id, taxId, actor }),
+      'duplicate_client',
+      /already has this tax ID/,
+    );
+    await expectAppError(
+      setClientTaxId(orm.em.fork(), {
+        organizationId: firmId,
+        clientId: other.id,
+        taxId: new SensitiveString('12-34'),
+        actor,
+      }),
+      'invalid_tax_id',
+      /9-digit/,
+    );
+    const events = await audits('client.tax_id_set');
+    expect(events).toHaveLength(1);
+    expect(JSON.stringify(events)).not.toMatch(/6789/);
+    expect(logged.join('\n')).not.toMatch(/123-?45-?6789/);
   });
 
   it('complete a task once; a second completion is a typed error', async () => {

@@ -22,6 +22,8 @@ import { createProcessSupervisor, type ManagedProcess } from '../infra/local/pro
 import { onStopSignals } from '../infra/local/signals';
 import { devPorts, startStack, type Stack } from '../infra/local/stack';
 import { ensureTools } from '../infra/local/tools';
+import type { TKeyringConfig } from '../lib/crypto/field-encryption';
+import { generateKeyring, keyringEnv } from '../lib/crypto/keyring-config';
 
 const HELP = `Usage: npm run dev [-- --services-only]
 
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
     PUBLIC_URL: `http://localhost:${ports.web}`,
     NODE_ENV: 'development',
     SESSION_SECRET: await sessionSecret(),
+    ...(await fieldEncryptionEnv()),
     ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}),
   };
   for (const [command, label] of [
@@ -242,6 +245,21 @@ async function sessionSecret(): Promise<string> {
   return secret;
 }
 
+/** Per-machine random field-encryption keys in .data/field-encryption.json; FIELD_* variables override. */
+async function fieldEncryptionEnv(): Promise<Record<string, string>> {
+  if (process.env.FIELD_ENCRYPTION_KEYS) return {};
+  const file = path.join(dataDir, 'field-encryption.json');
+  const saved = await readFile(file, 'utf8').then(
+    (text) => JSON.parse(text) as TKeyringConfig,
+    () => undefined,
+  );
+  if (saved) return keyringEnv(saved);
+  const config = generateKeyring();
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(config)}\n`, { mode: 0o600 });
+  return keyringEnv(config);
+}
+
 /** .data/dev.env: the stack's variables, for running a process by hand (`set -a; . .data/dev.env`). */
 async function writeEnvFile(running: Stack): Promise<void> {
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
@@ -250,6 +268,7 @@ async function writeEnvFile(running: Stack): Promise<void> {
     `PORT=${running.ports.web}`,
     `PUBLIC_URL=http://localhost:${running.ports.web}`,
     'NODE_ENV=development',
+    ...Object.entries(await fieldEncryptionEnv()).map(([name, value]) => `${name}=${quote(value)}`),
   );
   await writeFile(path.join(dataDir, 'dev.env'), `${lines.join('\n')}\n`, { mode: 0o600 });
 }

@@ -11,6 +11,8 @@ import { createRequestHandler } from '@remix-run/express';
 import type { ServerBuild } from '@remix-run/node';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ViteDevServer } from 'vite';
+import { setFieldKeyring } from '../db/shared/field-keyring';
+import { loadKeyring } from '../lib/crypto/keyring-config';
 import { EnvError } from '../lib/env';
 import { configureWebEnv, parseWebEnv, type TWebEnv } from './app/env.server';
 import { closeServices } from './app/services.server';
@@ -134,6 +136,7 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
     );
   }
   configureWebEnv(env);
+  setFieldKeyring(loadKeyring({ ...process.env, ...options.env }, 'web'));
   const development = options.mode === 'development';
 
   const app = express();

@@ -8,9 +8,12 @@ import { createSmtpMailer } from '../integrations/email/mailer';
 import { createLiveUpdatesPublisher } from '../integrations/live-updates/live-updates';
 import { createEngagementsWorker } from './create-engagements-worker';
 import { loadWorkerEnv } from './env';
+import { setFieldKeyring } from '../db/shared/field-keyring';
+import { loadKeyring } from '../lib/crypto/keyring-config';
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
+  setFieldKeyring(loadKeyring(process.env, 'worker'));
   Runtime.install({
     logger: new DefaultLogger(env.LOG_LEVEL),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },

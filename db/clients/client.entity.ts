@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
+import { EncryptedStringType } from '../shared/encrypted-string.type';
 
 export const clientKinds = ['individual', 'business'] as const;
 export const clientStatuses = ['prospect', 'active', 'inactive'] as const;
@@ -40,7 +41,7 @@ export const Client = defineEntity({
     status: p.enum(clientStatuses).default('prospect'),
     profile: p.json<TClientProfile>().nullable(),
     /** SSN or EIN, encrypted at rest (field encryption). */
-    taxId: p.text().nullable().lazy(),
+    taxId: p.type(EncryptedStringType).nullable().lazy(),
     /** Keyed hash of the normalised tax ID, for duplicate checks and lookup without decrypting. */
     taxIdHash: p.string().length(64).nullable(),
     /** Last four digits, for display (`•••-••-1234`). */

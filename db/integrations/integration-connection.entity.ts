@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
 import { Client } from '../clients/client.entity';
+import { EncryptedStringType } from '../shared/encrypted-string.type';
 
 export const integrationProviders = ['quickbooks'] as const;
 export const connectionStatuses = ['connected', 'reconnect_needed', 'disconnected'] as const;
@@ -24,8 +25,8 @@ export const IntegrationConnection = defineEntity({
     provider: p.enum(integrationProviders),
     /** The vendor's account ID (QuickBooks realm ID). */
     externalId: p.string().length(100),
-    accessToken: p.text().nullable(),
-    refreshToken: p.text().nullable(),
+    accessToken: p.type(EncryptedStringType).nullable().lazy(),
+    refreshToken: p.type(EncryptedStringType).nullable().lazy(),
     accessTokenExpiresAt: p.datetime().columnType('timestamptz').nullable(),
     refreshTokenExpiresAt: p.datetime().columnType('timestamptz').nullable(),
     status: p.enum(connectionStatuses).default('connected'),

@@ -11,6 +11,7 @@ import { createConsoleLog, type StackLog } from '../../infra/local/log';
 import { databaseUrl, quoteIdent, withPgClient } from '../../infra/local/pg-client';
 import { startStack } from '../../infra/local/stack';
 import { resolveChromium } from '../../infra/local/tools';
+import { generateKeyring, keyringEnv } from '../../lib/crypto/keyring-config';
 import { TEMPLATE_DATABASE } from './databases';
 
 declare module 'vitest' {
@@ -30,7 +31,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stack.stop();
     throw error;
   }
-  const env: Record<string, string> = { ...stack.env, CHROMIUM_PATH: chromium.path };
+  // Fresh field-encryption keys per run: test data is never readable outside it.
+  const env: Record<string, string> = {
+    ...stack.env,
+    CHROMIUM_PATH: chromium.path,
+    ...keyringEnv(generateKeyring()),
+  };
   project.provide('stackEnv', env);
   Object.assign(process.env, env);
   return () => stack.stop();
