@@ -2,6 +2,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
+import { tenancyConfig } from './tenancy/tenancy';
 
 export type Orm = MikroORM;
 
@@ -12,13 +13,27 @@ export interface OrmOptions {
   poolMax?: number;
   /** Where MikroORM's own messages (e.g. the migrator's progress) go; default console. */
   logger?: (message: string) => void;
+  /**
+   * Refuse tenant-owned queries and writes through an EntityManager that is neither forTenant() nor
+   * forSystem() (db/tenancy/README.md). Default false until every call site gets its EntityManager
+   * from db/tenancy; then true.
+   */
+  requireTenant?: boolean;
 }
 
 /** The one place the ORM is configured. Schema changes only ever come from reviewed migrations. */
-export function ormConfig({ databaseUrl, debug = false, poolMax = 10, logger }: OrmOptions): Options {
+export function ormConfig({
+  databaseUrl,
+  debug = false,
+  poolMax = 10,
+  logger,
+  requireTenant = false,
+}: OrmOptions): Options {
   return {
     clientUrl: databaseUrl,
     entities,
+    // Every query and write is scoped to the EntityManager's firm (db/tenancy).
+    ...tenancyConfig({ requireTenant }),
     extensions: [Migrator],
     debug,
     ...(logger ? { logger } : {}),
