@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseEnv } from '../lib/env';
 import { createOrm } from './orm';
 import { migrateDatabase } from './migrate';
+import { forSystem } from './tenancy/tenant-context';
 import { setFieldKeyring } from './shared/field-keyring';
 import { loadKeyring } from '../lib/crypto/keyring-config';
 
@@ -31,7 +32,7 @@ async function main(command: string | undefined, arg: string | undefined): Promi
       const { seedDemoFirm } = await import('./seed/demo');
       const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolMax: 2 });
       try {
-        const result = await seedDemoFirm(orm.em.fork());
+        const result = await seedDemoFirm(forSystem(orm, 'seed the demo firm'));
         console.log(
           result.created
             ? `seeded demo firm "${result.firmName}"`

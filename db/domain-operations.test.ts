@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { forSystem, forTenant } from './tenancy/tenant-context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../lib/errors';
 import { AuditEvent } from './audit/audit-event.entity';
@@ -34,7 +35,7 @@ let preparerId: string;
 beforeAll(async () => {
   url = await createTestDatabase('domain operations');
   orm = await createOrm({ databaseUrl: url, poolMax: 2 });
-  const em = orm.em.fork();
+  const em = forSystem(orm, 'test setup: create the firm');
   const firm = em.create(Organization, {
     name: 'Ledger & Co',
     slug: 'ledger-co',
@@ -56,7 +57,11 @@ afterAll(async () => {
 });
 
 const audits = (action: string, targetId?: string) =>
-  orm.em.fork().find(AuditEvent, { organization: firmId, action, ...(targetId ? { targetId } : {}) });
+  forTenant(orm, firmId).find(AuditEvent, {
+    organization: firmId,
+    action,
+    ...(targetId ? { targetId } : {}),
+  });
 
 async function expectAppError(promise: Promise<unknown>, reason: string, message: RegExp): Promise<void> {
   const error = await promise.then(
@@ -68,7 +73,7 @@ async function expectAppError(promise: Promise<unknown>, reason: string, message
 }
 
 async function newClient(name = `Client ${randomUUID().slice(0, 6)}`) {
-  return createClient(orm.em.fork(), {
+  return createClient(forTenant(orm, firmId), {
     organizationId: firmId,
     clientId: randomUUID(),
     kind: 'individual',
@@ -80,7 +85,7 @@ async function newClient(name = `Client ${randomUUID().slice(0, 6)}`) {
 
 async function newEngagement() {
   const client = await newClient();
-  return startEngagementRecord(orm.em.fork(), {
+  return startEngagementRecord(forTenant(orm, firmId), {
     organizationId: firmId,
     engagementId: randomUUID(),
     clientId: client.id,
@@ -106,9 +111,9 @@ describe('domain operations', () => {
       contact: { id: randomUUID(), name: 'Dana Baker', email: 'Dana@Example.test' },
       actor,
     };
-    await createClient(orm.em.fork(), input);
-    await createClient(orm.em.fork(), input);
-    const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });
+    await createClient(forTenant(orm, firmId), input);
+    await createClient(forTenant(orm, firmId), input);
+    const client = await forTenant(orm, firmId).findOneOrFail(Client, { id: clientId });
     expect(client.displayName).toBe('Harbor Bakery LLC');
     const [event, ...more] = await audits('client.created', clientId);
     expect(more).toHaveLength(0);
@@ -124,15 +129,15 @@ describe('domain operations', () => {
   it('refuse a duplicate client (same name and contact email) and write nothing', async () => {
     const email = `${randomUUID().slice(0, 8)}@example.test`;
     const base = { organizationId: firmId, kind: 'individual' as const, displayName: 'Sam Duplicate', actor };
-    await createClient(orm.em.fork(), {
+    await createClient(forTenant(orm, firmId), {
       ...base,
       clientId: randomUUID(),
       contact: { id: randomUUID(), name: 'Sam', email },
     });
-    const before = await orm.em.fork().count(AuditEvent, { organization: firmId });
+    const before = await forTenant(orm, firmId).count(AuditEvent, { organization: firmId });
     const secondId = randomUUID();
     await expectAppError(
-      createClient(orm.em.fork(), {
+      createClient(forTenant(orm, firmId), {
         ...base,
         displayName: 'sam duplicate',
         clientId: secondId,
@@ -141,8 +146,8 @@ describe('domain operations', () => {
       'duplicate_client',
       /already exists/,
     );
-    expect(await orm.em.fork().count(Client, { id: secondId })).toBe(0);
-    expect(await orm.em.fork().count(AuditEvent, { organization: firmId })).toBe(before);
+    expect(await forTenant(orm, firmId).count(Client, { id: secondId })).toBe(0);
+    expect(await forTenant(orm, firmId).count(AuditEvent, { organization: firmId })).toBe(before);
   });
 
   it('store a tax ID encrypted, findable by keyed hash, shown by its last four, and never in the audit trail', async () => {
@@ -155,7 +160,12 @@ describe('domain operations', () => {
     Object.assign(console, { log: spy, info: spy, error: spy });
     try {
       expect(
-        await setClientTaxId(orm.em.fork(), { organizationId: firmId, clientId: client.id, taxId, actor }),
+        await setClientTaxId(forTenant(orm, firmId), {
+          organizationId: firmId,
+          clientId: client.id,
+          taxId,
+          actor,
+        }),
       ).toEqual({
         last4: '6789',
       });
@@ -172,21 +182,26 @@ describe('domain operations', () => {
     expect(row.tax_id).toMatch(/^enc:v1:/);
     expect(row.tax_id).not.toContain('123456789');
     expect(row).toMatchObject({ tax_id_hash: clientTaxIdHash('123 45 6789'), tax_id_last4: '6789' });
-    const stored = await orm.em.fork().findOneOrFail(Client, { id: client.id }, { populate: ['taxId'] });
+    const stored = await forTenant(orm, firmId).findOneOrFail(
+      Client,
+      { id: client.id },
+      { populate: ['taxId'] },
+    );
     expect(stored.taxId?.reveal()).toBe('123456789');
     expect(JSON.stringify(stored)).not.toContain('123456789');
-    const found = await orm.em
-      .fork()
-      .findOneOrFail(Client, { organization: firmId, taxIdHash: clientTaxIdHash('123456789') });
+    const found = await forTenant(orm, firmId).findOneOrFail(Client, {
+      organization: firmId,
+      taxIdHash: clientTaxIdHash('123456789'),
+    });
     expect(found.id).toBe(client.id);
 
     await expectAppError(
-      setClientTaxId(orm.em.fork(), { organizationId: firmId, clientId: other.id, taxId, actor }),
+      setClientTaxId(forTenant(orm, firmId), { organizationId: firmId, clientId: other.id, taxId, actor }),
       'duplicate_client',
       /already has this tax ID/,
     );
     await expectAppError(
-      setClientTaxId(orm.em.fork(), {
+      setClientTaxId(forTenant(orm, firmId), {
         organizationId: firmId,
         clientId: other.id,
         taxId: new SensitiveString('12-34'),
@@ -202,16 +217,16 @@ describe('domain operations', () => {
   });
 
   it('complete a task once; a second completion is a typed error', async () => {
-    const task = await createTask(orm.em.fork(), {
+    const task = await createTask(forTenant(orm, firmId), {
       organizationId: firmId,
       key: `test:${randomUUID()}`,
       title: 'Call the client',
       kind: 'follow_up',
       actor,
     });
-    await completeTask(orm.em.fork(), { organizationId: firmId, taskId: task.id, actor });
+    await completeTask(forTenant(orm, firmId), { organizationId: firmId, taskId: task.id, actor });
     await expectAppError(
-      completeTask(orm.em.fork(), { organizationId: firmId, taskId: task.id, actor }),
+      completeTask(forTenant(orm, firmId), { organizationId: firmId, taskId: task.id, actor }),
       'task_already_completed',
       /already completed/,
     );
@@ -220,14 +235,14 @@ describe('domain operations', () => {
   });
 
   it('assign a task only to a member of the firm', async () => {
-    const task = await createTask(orm.em.fork(), {
+    const task = await createTask(forTenant(orm, firmId), {
       organizationId: firmId,
       key: `test:${randomUUID()}`,
       title: 'Prepare the return',
       kind: 'preparation',
       actor,
     });
-    const outsider = orm.em.fork();
+    const outsider = forTenant(orm, firmId);
     const stranger = outsider.create(User, {
       email: `${randomUUID()}@elsewhere.test`,
       name: 'Stranger',
@@ -235,7 +250,7 @@ describe('domain operations', () => {
     });
     await outsider.flush();
     await expectAppError(
-      assignTask(orm.em.fork(), {
+      assignTask(forTenant(orm, firmId), {
         organizationId: firmId,
         taskId: task.id,
         assigneeUserId: stranger.id,
@@ -244,13 +259,13 @@ describe('domain operations', () => {
       'assignee_not_in_firm',
       /your firm/,
     );
-    await assignTask(orm.em.fork(), {
+    await assignTask(forTenant(orm, firmId), {
       organizationId: firmId,
       taskId: task.id,
       assigneeUserId: preparerId,
       actor,
     });
-    const stored = await orm.em.fork().findOneOrFail(Task, { id: task.id });
+    const stored = await forTenant(orm, firmId).findOneOrFail(Task, { id: task.id });
     expect(stored.assignee?.id).toBe(preparerId);
     expect((await audits('task.assigned', task.id)).map((a) => a.details)).toEqual([
       { from: null, to: preparerId },
@@ -259,7 +274,7 @@ describe('domain operations', () => {
 
   it('record a document once, recognise the same content as a duplicate, and mark its request received', async () => {
     const engagement = await newEngagement();
-    const em = orm.em.fork();
+    const em = forTenant(orm, firmId);
     const request = em.create(DocumentRequest, {
       organization: firmId,
       engagement: engagement.id,
@@ -279,19 +294,21 @@ describe('domain operations', () => {
       category: 'w2',
       actor,
     };
-    const first = await recordDocument(orm.em.fork(), upload);
+    const first = await recordDocument(forTenant(orm, firmId), upload);
     expect(first.duplicate).toBe(false);
-    expect((await recordDocument(orm.em.fork(), upload)).document.id).toBe(first.document.id);
-    const again = await recordDocument(orm.em.fork(), {
+    expect((await recordDocument(forTenant(orm, firmId), upload)).document.id).toBe(first.document.id);
+    const again = await recordDocument(forTenant(orm, firmId), {
       ...upload,
       blobKey: `org/${firmId}/doc/${randomUUID()}`,
     });
     expect(again).toMatchObject({ duplicate: true });
     expect(again.document.id).toBe(first.document.id);
-    expect((await orm.em.fork().findOneOrFail(DocumentRequest, { id: request.id })).status).toBe('received');
+    expect((await forTenant(orm, firmId).findOneOrFail(DocumentRequest, { id: request.id })).status).toBe(
+      'received',
+    );
     expect(await audits('document.recorded', first.document.id)).toHaveLength(1);
 
-    const reviewed = await recordExtraction(orm.em.fork(), {
+    const reviewed = await recordExtraction(forTenant(orm, firmId), {
       organizationId: firmId,
       documentId: first.document.id,
       fields: [
@@ -309,7 +326,7 @@ describe('domain operations', () => {
 
   it('record payments idempotently, pay the invoice when covered, and refuse a void invoice', async () => {
     const engagement = await newEngagement();
-    const em = orm.em.fork();
+    const em = forTenant(orm, firmId);
     const invoice = em.create(Invoice, {
       organization: firmId,
       client: engagement.client,
@@ -329,7 +346,7 @@ describe('domain operations', () => {
     });
     await em.flush();
     const pay = (amountMinor: number, id: string) =>
-      recordPayment(orm.em.fork(), {
+      recordPayment(forTenant(orm, firmId), {
         organizationId: firmId,
         invoiceId: invoice.id,
         amountMinor,
@@ -342,10 +359,10 @@ describe('domain operations', () => {
     expect(await pay(20_000, 'pi_first')).toMatchObject({ alreadyRecorded: true });
     const settled = await pay(25_000, 'pi_second');
     expect(settled.invoice).toMatchObject({ status: 'paid', amountPaidMinor: 45_000 });
-    expect(await orm.em.fork().count(Payment, { invoice: invoice.id })).toBe(2);
+    expect(await forTenant(orm, firmId).count(Payment, { invoice: invoice.id })).toBe(2);
 
     await expectAppError(
-      recordPayment(orm.em.fork(), {
+      recordPayment(forTenant(orm, firmId), {
         organizationId: firmId,
         invoiceId: voided.id,
         amountMinor: 1_000,
@@ -357,7 +374,7 @@ describe('domain operations', () => {
       'invalid_status_transition',
       /void invoice cannot take a payment/,
     );
-    expect(await orm.em.fork().count(Payment, { stripePaymentIntentId: 'pi_void' })).toBe(0);
+    expect(await forTenant(orm, firmId).count(Payment, { stripePaymentIntentId: 'pi_void' })).toBe(0);
     expect(await audits('invoice.payment_recorded', voided.id)).toHaveLength(0);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { forSystem } from './tenancy/tenant-context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, quoteIdent, withPgClient } from '../infra/local/pg-client';
 import { dropTestDatabase } from '../tests/support/databases';
@@ -62,7 +63,7 @@ describe('migrations', () => {
   it('apply nothing a second time, and keep existing data', async () => {
     const orm = await createOrm({ databaseUrl: url, poolMax: 1 });
     try {
-      expect((await seedDemoFirm(orm.em.fork())).created).toBe(true);
+      expect((await seedDemoFirm(forSystem(orm, 'test assertions'))).created).toBe(true);
     } finally {
       await orm.close(true);
     }

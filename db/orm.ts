@@ -15,8 +15,7 @@ export interface OrmOptions {
   logger?: (message: string) => void;
   /**
    * Refuse tenant-owned queries and writes through an EntityManager that is neither forTenant() nor
-   * forSystem() (db/tenancy/README.md). Default false until every call site gets its EntityManager
-   * from db/tenancy; then true.
+   * forSystem() (db/tenancy/README.md). On by default: a forgotten scope fails loudly.
    */
   requireTenant?: boolean;
 }
@@ -27,7 +26,7 @@ export function ormConfig({
   debug = false,
   poolMax = 10,
   logger,
-  requireTenant = false,
+  requireTenant = true,
 }: OrmOptions): Options {
   return {
     clientUrl: databaseUrl,

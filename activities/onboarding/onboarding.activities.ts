@@ -22,6 +22,7 @@ import type {
 } from '../../workflows/onboarding/client-onboarding.contracts';
 import { onboardingStageInfo } from '../../workflows/onboarding/client-onboarding.contracts';
 import { failFastOnBusinessErrors } from '../shared/business-errors';
+import { forTenant } from '../../db/tenancy/tenant-context';
 import { systemActor, type TActor } from '../../db/audit/actor';
 import { isAppError } from '../../lib/errors';
 import { onboardingEmailSubject, renderOnboardingEmail } from './onboarding-emails';
@@ -51,7 +52,7 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
       input: TClientOnboardingInput & { workflowId: string; runId: string },
     ): Promise<void> {
       await failFastOnBusinessErrors(async () => {
-        const em = orm.em.fork();
+        const em = forTenant(orm, input.organizationId);
         const actor: TActor = input.startedByUserId
           ? { type: 'user', id: input.startedByUserId }
           : systemActor;
@@ -84,7 +85,7 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
     /** Projects a stage change to Postgres and tells open pages. */
     async recordEngagementProgress(input: TEngagementProgress): Promise<void> {
       await failFastOnBusinessErrors(async () => {
-        await recordEngagementProgress(orm.em.fork(), input);
+        await recordEngagementProgress(forTenant(orm, input.organizationId), input);
         // Publish even when the event was already recorded: a retry after a failed publish must still notify.
         await liveUpdates.engagementChanged({
           engagementId: input.engagementId,
@@ -99,7 +100,7 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
     /** Sends the portal invitation or a reminder, at most once per business key (the sent-log). */
     async sendOnboardingEmail(input: TSendOnboardingEmailInput): Promise<{ sent: boolean }> {
       return failFastOnBusinessErrors(async () => {
-        const em = orm.em.fork();
+        const em = forTenant(orm, input.organizationId);
         const idempotencyKey =
           input.kind === 'invitation'
             ? `${input.workflowId}:invitation`
@@ -156,7 +157,7 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
       remindersSent: number;
     }): Promise<{ taskId: string }> {
       return failFastOnBusinessErrors(async () => {
-        const task = await createTask(orm.em.fork(), {
+        const task = await createTask(forTenant(orm, input.organizationId), {
           actor: systemActor,
           organizationId: input.organizationId,
           key: `${input.workflowId}:follow-up`,
@@ -175,7 +176,7 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
     async completeFollowUpTask(input: { organizationId: string; taskId: string }): Promise<void> {
       await failFastOnBusinessErrors(async () => {
         try {
-          await completeTask(orm.em.fork(), { ...input, actor: systemActor });
+          await completeTask(forTenant(orm, input.organizationId), { ...input, actor: systemActor });
         } catch (error) {
           // Staff may have closed the follow-up themselves: nothing left to do.
           if (!isAppError(error, 'task_already_completed')) throw error;
@@ -192,7 +193,7 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
       submittedAt: string;
     }): Promise<void> {
       await failFastOnBusinessErrors(async () => {
-        await recordClientProfile(orm.em.fork(), {
+        await recordClientProfile(forTenant(orm, input.organizationId), {
           actor: { type: 'contact', id: input.contactId },
           organizationId: input.organizationId,
           clientId: input.clientId,

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { forSystem } from '../tenancy/tenant-context';
 import { inspect, stripVTControlCharacters } from 'node:util';
 import { defineEntity, p, wrap } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -95,7 +96,7 @@ afterEach(() => {
 const ssn = '123-45-6789';
 
 async function createNote(taxId: string, bankAccount: string | null = null): Promise<string> {
-  const em = orm.em.fork();
+  const em = forSystem(orm, 'test assertions');
   const note = em.create(SecretNote, {
     label: 'note',
     taxId: new SensitiveString(taxId),
@@ -125,7 +126,7 @@ describe('EncryptedStringType', () => {
     expect(row?.bank_account).toMatch(/^enc:v1:k-a:/);
     expect(JSON.stringify(row)).not.toContain('6789');
 
-    const note = await orm.em.fork().findOneOrFail(SecretNote, id);
+    const note = await forSystem(orm, 'test assertions').findOneOrFail(SecretNote, id);
     expect(note.taxId).toBeInstanceOf(SensitiveString);
     expect(note.taxId.reveal()).toBe(ssn);
     expect(note.bankAccount?.reveal()).toBe('000123456789');
@@ -147,7 +148,7 @@ describe('EncryptedStringType', () => {
 
   it('writes nothing on flush when a value is unchanged, even when assigned anew', async () => {
     const id = await createNote(ssn);
-    const em = orm.em.fork();
+    const em = forSystem(orm, 'test assertions');
     const note = await em.findOneOrFail(SecretNote, id);
     const [before] = await rawRows();
     queryLog.length = 0;
@@ -171,7 +172,7 @@ describe('EncryptedStringType', () => {
   });
 
   it('writes nothing on a second flush of a new entity', async () => {
-    const em = orm.em.fork();
+    const em = forSystem(orm, 'test assertions');
     em.create(SecretNote, {
       label: 'new',
       taxId: new SensitiveString(ssn),
@@ -184,7 +185,7 @@ describe('EncryptedStringType', () => {
 
   it('refuses to search by value and finds by the keyed hash instead', async () => {
     const id = await createNote(ssn);
-    const em = orm.em.fork();
+    const em = forSystem(orm, 'test assertions');
     await expect(em.find(SecretNote, { taxId: new SensitiveString(ssn) })).rejects.toThrow(
       'SecretNote.taxId is encrypted and cannot be searched by value',
     );
@@ -193,7 +194,7 @@ describe('EncryptedStringType', () => {
   });
 
   it('refuses a plain string, so a value is never stored unencrypted by mistake', async () => {
-    const em = orm.em.fork();
+    const em = forSystem(orm, 'test assertions');
     em.create(SecretNote, {
       label: 'plain',
       taxId: ssn as unknown as SensitiveString,
@@ -206,12 +207,14 @@ describe('EncryptedStringType', () => {
   it('fails clearly when the process has no keyring', async () => {
     const id = await createNote(ssn);
     setFieldKeyring(undefined);
-    await expect(orm.em.fork().findOneOrFail(SecretNote, id)).rejects.toBeInstanceOf(FieldKeyringNotSetError);
+    await expect(forSystem(orm, 'test assertions').findOneOrFail(SecretNote, id)).rejects.toBeInstanceOf(
+      FieldKeyringNotSetError,
+    );
   });
 
   it('never logs the value: console, util.inspect, JSON.stringify, toObject and the SQL log', async () => {
     const id = await createNote(ssn, '000123456789');
-    const em = orm.em.fork();
+    const em = forSystem(orm, 'test assertions');
     const note = await em.findOneOrFail(SecretNote, id);
     note.bankAccount = new SensitiveString('000555556789');
     await em.flush();
@@ -282,7 +285,7 @@ describe('reencryptFields', () => {
         batches.push(rewritten);
         if (column.column === 'tax_id' && batches.length === 1) {
           // The app changes a row that a later batch has not reached yet.
-          const em = orm.em.fork();
+          const em = forSystem(orm, 'test assertions');
           const note = await em.findOneOrFail(SecretNote, lastId);
           note.taxId = new SensitiveString('999-99-9999');
           await em.flush();
@@ -303,7 +306,7 @@ describe('reencryptFields', () => {
 
     // Key A can go: everything reads with key B alone, including the app's write.
     setFieldKeyring(keyringB);
-    const notes = await orm.em.fork().find(SecretNote, {});
+    const notes = await forSystem(orm, 'test assertions').find(SecretNote, {});
     expect(new Map(notes.map((note) => [note.id, note.taxId.reveal()]))).toEqual(expected);
     expect(new Map(notes.map((note) => [note.id, note.bankAccount?.reveal() ?? null]))).toEqual(
       expectedAccounts,
@@ -311,7 +314,7 @@ describe('reencryptFields', () => {
 
     // The keyed hashes were not touched and still find the rows.
     const hash = keyedHash(values[1] ?? '', keyringB, 'client.tax_id');
-    expect(await orm.em.fork().count(SecretNote, { taxIdHash: hash })).toBe(1);
+    expect(await forSystem(orm, 'test assertions').count(SecretNote, { taxIdHash: hash })).toBe(1);
 
     const again = await reencryptFields(orm, keyringAB, { batchSize: 2 });
     expect([again.rewritten, again.remaining]).toEqual([0, 0]);
@@ -322,13 +325,13 @@ describe('reencryptFields', () => {
     for (const value of ['111-11-1111', '222-22-2222', '333-33-3333']) await createNote(value);
     const [column] = findEncryptedColumns(orm).filter((c) => c.column === 'tax_id');
     if (!column) throw new Error('tax_id column not found');
-    const em = orm.em.fork();
+    const em = forSystem(orm, 'test assertions');
     const stale = await readStaleValues(em, column, keyringAB, undefined, 10);
     expect(stale).toHaveLength(3);
 
     // A process still on the old configuration (key A active) writes between the read and the rewrite.
     const raced = stale[1]?.id ?? '';
-    const appEm = orm.em.fork();
+    const appEm = forSystem(orm, 'test assertions');
     const note = await appEm.findOneOrFail(SecretNote, raced);
     note.taxId = new SensitiveString('777-77-7777');
     await appEm.flush();
@@ -338,12 +341,14 @@ describe('reencryptFields', () => {
       changedConcurrently: 1,
     });
     setFieldKeyring(keyringAB);
-    const reread = await orm.em.fork().findOneOrFail(SecretNote, raced);
+    const reread = await forSystem(orm, 'test assertions').findOneOrFail(SecretNote, raced);
     expect(reread.taxId.reveal()).toBe('777-77-7777');
 
     const next = await reencryptFields(orm, keyringAB);
     expect([next.rewritten, next.remaining]).toEqual([1, 0]);
-    expect((await orm.em.fork().findOneOrFail(SecretNote, raced)).taxId.reveal()).toBe('777-77-7777');
+    expect((await forSystem(orm, 'test assertions').findOneOrFail(SecretNote, raced)).taxId.reveal()).toBe(
+      '777-77-7777',
+    );
   });
 
   it('stops at a value whose key is gone, naming the row and the key but not the value', async () => {

@@ -1,7 +1,8 @@
 /**
  * Process-wide connections of the web app, created lazily once and kept on globalThis so Vite's
  * module reloading in development never opens a second pool. Request code forks the ORM's
- * EntityManager per request (`(await orm()).em.fork()`), never shares one.
+ * EntityManager per request, scoped to one firm (`forTenant(await orm(), organizationId)`, see
+ * db/tenancy), never shares one.
  */
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';

@@ -4,6 +4,7 @@
  * page and its event stream, tenant isolation and /healthz. Real Postgres, Temporal, Redis, Azurite
  * and mail capture from the test stack; the web server and an engagements worker run in this process.
  */
+import { forSystem } from '../../db/tenancy/tenant-context';
 import { randomUUID } from 'node:crypto';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -130,7 +131,7 @@ async function newClientFormId(session: HttpSession): Promise<string> {
 }
 
 async function countClients(): Promise<number> {
-  return orm.em.fork().count(Client, { organization: demoFirmId });
+  return forSystem(orm, 'test assertions').count(Client, { organization: demoFirmId });
 }
 
 beforeAll(async () => {
@@ -141,7 +142,7 @@ beforeAll(async () => {
   });
   ({ orm, web, temporal, demoFirmId } = platform);
 
-  const em = orm.em.fork();
+  const em = forSystem(orm, 'test assertions');
   const other = em.create(Organization, {
     name: 'Other Firm LLP',
     slug: 'other-firm',
@@ -325,7 +326,7 @@ describe('client onboarding', () => {
     expect(locationOf(again).split('?')[0]).toBe(`/app/engagements/${engagementId}`);
 
     const stage = await waitUntil('the engagement to wait for the profile', async () => {
-      const row = await orm.em.fork().findOne(Engagement, { id: engagementId });
+      const row = await forSystem(orm, 'test assertions').findOne(Engagement, { id: engagementId });
       return row?.stage === 'awaiting_profile' ? row.stage : undefined;
     });
     expect(stage).toBe('awaiting_profile');
@@ -342,7 +343,7 @@ describe('client onboarding', () => {
       `/namespaces/${namespace()}/workflows/${encodeURIComponent(onboardingWorkflowId(clientId))}/`,
     );
 
-    const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });
+    const client = await forSystem(orm, 'test assertions').findOneOrFail(Client, { id: clientId });
     expect(client.organization.id).toBe(demoFirmId);
     const description = await temporal.workflow.getHandle(onboardingWorkflowId(clientId)).describe();
     expect(description.taskQueue).toBe('engagements');
@@ -402,7 +403,7 @@ describe('client onboarding', () => {
     const status = await temporal.workflow.getHandle(onboardingWorkflowId(clientId)).query(getStatusQuery);
     expect(status.stage).toBe('awaiting_profile');
     expect(status.profileSubmittedAt).toBeNull();
-    const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });
+    const client = await forSystem(orm, 'test assertions').findOneOrFail(Client, { id: clientId });
     expect(client.profile).toBeNull();
   });
 
@@ -441,7 +442,7 @@ describe('client onboarding', () => {
       .result();
     expect(result.clientId).toBe(clientId);
 
-    const client = await orm.em.fork().findOneOrFail(Client, { id: clientId });
+    const client = await forSystem(orm, 'test assertions').findOneOrFail(Client, { id: clientId });
     expect(client.profile).toMatchObject({ legalName: 'Jordan A. Lee', phone: '6175550142', state: 'MA' });
     expect(client.status).toBe('active');
 
@@ -490,7 +491,7 @@ describe('tasks', () => {
   it('shows the firm’s open tasks and marks one done', async () => {
     const session = new HttpSession(web.url);
     await signIn(session);
-    const task = await createTask(orm.em.fork(), {
+    const task = await createTask(forSystem(orm, 'test assertions'), {
       actor: systemActor,
       organizationId: demoFirmId,
       key: `test:${randomUUID()}`,
@@ -505,7 +506,7 @@ describe('tasks', () => {
 
     const response = await session.post('/app/tasks', { taskId: task.id });
     expect(response.status).toBe(200);
-    const stored = await orm.em.fork().findOneOrFail(Task, { id: task.id });
+    const stored = await forSystem(orm, 'test assertions').findOneOrFail(Task, { id: task.id });
     expect(stored.status).toBe('done');
     expect(visibleText((await session.page('/app/tasks')).html)).not.toContain(
       'Call Ava about her missing W-2',
@@ -519,7 +520,7 @@ describe('portal links', () => {
     expect(unknown.status).toBe(404);
     expect(visibleText(unknown.html)).toContain('ask them to send you a new link');
 
-    const em = orm.em.fork();
+    const em = forSystem(orm, 'test assertions');
     const client = await em.findOneOrFail(Client, { organization: demoFirmId, displayName: 'Ava Thompson' });
     const contact = await em.findOneOrFail(Contact, { client: client.id });
     const expired = await issuePortalLink(em, {

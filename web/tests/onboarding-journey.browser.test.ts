@@ -4,6 +4,7 @@
  * follow-up task; the client opens the emailed link on a phone, corrects a bad form and submits;
  * the staff page, never reloaded, shows each change and finally "Onboarding complete".
  */
+import { forSystem } from '../../db/tenancy/tenant-context';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -124,7 +125,9 @@ describe('client onboarding in the browser', () => {
       true,
     );
 
-    const client = await platform.orm.em.fork().findOneOrFail(Client, { displayName: 'Casey Morgan' });
+    const client = await forSystem(platform.orm, 'test assertions').findOneOrFail(Client, {
+      displayName: 'Casey Morgan',
+    });
     expect(client.status).toBe('active');
     expect(client.profile).toMatchObject({ legalName: 'Casey Jordan Morgan', postalCode: '02108' });
     expect(browserProblems).toEqual([]);

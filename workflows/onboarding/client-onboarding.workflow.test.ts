@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { forSystem } from '../../db/tenancy/tenant-context';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
@@ -53,7 +54,7 @@ let preparer: IUser;
 beforeAll(async () => {
   databaseUrl = await createTestDatabase();
   orm = await createOrm({ databaseUrl, poolMax: 4 });
-  const em = orm.em.fork();
+  const em = forSystem(orm, 'test assertions');
   firm = await createFirm(em, { name: 'Onboarding Test Firm' });
   preparer = await createStaffMember(em, firm, { role: 'preparer' });
   redis = new Redis(process.env.REDIS_URL ?? '');
@@ -153,7 +154,7 @@ describe('client onboarding workflow', () => {
       expect(invitation?.subject).toBe('Onboarding Test Firm invites you to your client portal');
       expect(portalLinkIn(invitation!)).toMatch(/^http:\/\/localhost:3000\/portal\/invite\//);
 
-      const em = orm.em.fork();
+      const em = forSystem(orm, 'test assertions');
       const client = await em.findOneOrFail(ClientEntity, { id: input.clientId });
       expect(client.status).toBe('prospect');
       const engagement = await em.findOneOrFail(Engagement, { id: input.engagementId });
@@ -172,7 +173,7 @@ describe('client onboarding workflow', () => {
     });
 
     expect(result).toMatchObject({ clientId: input.clientId, remindersSent: 0, followUpTaskCreated: false });
-    const em = orm.em.fork();
+    const em = forSystem(orm, 'test assertions');
     const client = await em.findOneOrFail(ClientEntity, { id: input.clientId });
     expect(client.status).toBe('active');
     expect(client.profile).toMatchObject({ legalName: 'Jordan Avery Lee', postalCode: '02110' });
@@ -214,7 +215,9 @@ describe('client onboarding workflow', () => {
         'Reminder: Onboarding Test Firm is waiting for your details',
         'Reminder: Onboarding Test Firm is waiting for your details',
       ]);
-      const task = await orm.em.fork().findOneOrFail(Task, { engagement: input.engagementId });
+      const task = await forSystem(orm, 'test assertions').findOneOrFail(Task, {
+        engagement: input.engagementId,
+      });
       expect(task).toMatchObject({ kind: 'follow_up', status: 'open' });
       expect(task.assignee?.id).toBe(preparer.id);
 
@@ -228,11 +231,13 @@ describe('client onboarding workflow', () => {
 
     expect(status.followUpTaskCreated).toBe(true);
     expect(result).toMatchObject({ remindersSent: 2, followUpTaskCreated: true });
-    const tasks = await orm.em.fork().find(Task, { engagement: input.engagementId });
+    const tasks = await forSystem(orm, 'test assertions').find(Task, { engagement: input.engagementId });
     expect(tasks).toHaveLength(1);
     expect(tasks[0]?.status).toBe('done');
     expect(await listEmails(input.contact.email)).toHaveLength(3);
-    const sentLog = await orm.em.fork().find(EmailMessage, { idempotencyKey: { $like: `${workflowId}:%` } });
+    const sentLog = await forSystem(orm, 'test assertions').find(EmailMessage, {
+      idempotencyKey: { $like: `${workflowId}:%` },
+    });
     expect(sentLog.map((m) => m.status)).toEqual(['sent', 'sent', 'sent']);
 
     if (process.env.CPA_RECORD_HISTORIES === '1')
@@ -267,9 +272,9 @@ describe('client onboarding workflow', () => {
 
     expect(calls).toBe(2);
     expect(await listEmails(input.contact.email)).toHaveLength(1);
-    const [entry] = await orm.em
-      .fork()
-      .find(EmailMessage, { idempotencyKey: `${onboardingWorkflowId(input.clientId)}:invitation` });
+    const [entry] = await forSystem(orm, 'test assertions').find(EmailMessage, {
+      idempotencyKey: `${onboardingWorkflowId(input.clientId)}:invitation`,
+    });
     expect(entry).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
@@ -287,7 +292,9 @@ describe('client onboarding workflow', () => {
       });
       await handle.result();
     });
-    const client = await orm.em.fork().findOneOrFail(ClientEntity, { id: input.clientId });
+    const client = await forSystem(orm, 'test assertions').findOneOrFail(ClientEntity, {
+      id: input.clientId,
+    });
     expect(client.profile?.legalName).toBe('Jordan Avery Lee');
   });
 });

@@ -1,4 +1,5 @@
 import { Authenticator } from 'remix-auth';
+import { forSystem } from '../../../db/tenancy/tenant-context';
 import { FormStrategy } from 'remix-auth-form';
 import { z } from 'zod';
 import { Membership } from '../../../db/users/membership.entity';
@@ -40,7 +41,8 @@ async function verifyStaffCredentials(form: FormData): Promise<TStaffSessionData
   if (!parsed.success) throw new SignInError(fieldErrorsOf(parsed.error));
   const { email, password } = parsed.data;
 
-  const em = (await orm()).em.fork();
+  // Before sign-in the firm is unknown: the user and membership lookups span firms.
+  const em = forSystem(await orm(), 'sign-in: find the user and their firm');
   const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
   dummyHash ??= hashPassword('not-a-real-password');
   const passwordOk = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));

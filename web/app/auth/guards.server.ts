@@ -1,4 +1,5 @@
 import type { Session } from '@remix-run/node';
+import { forTenant } from '../../../db/tenancy/tenant-context';
 import { AppError } from '../../../lib/errors';
 import { Contact } from '../../../db/clients/contact.entity';
 import type { TStaffRole } from '../../../db/users/membership.entity';
@@ -76,7 +77,7 @@ async function loadStaff(request: Request): Promise<TStaff> {
   const organizationId = session.get('organizationId');
   if (!userId || !organizationId) return toLogin(request);
 
-  const em = (await orm()).em.fork();
+  const em = forTenant(await orm(), organizationId);
   const membership = await em.findOne(
     Membership,
     { user: userId, organization: organizationId },
@@ -111,7 +112,7 @@ export async function requirePortalContact(request: Request): Promise<TPortalCon
   const organizationId = session.get('organizationId');
   if (!contactId || !clientId || !organizationId) throw new AppError('unauthorized', portalSignInMessage);
 
-  const em = (await orm()).em.fork();
+  const em = forTenant(await orm(), organizationId);
   const contact = await em.findOne(
     Contact,
     { id: contactId, client: clientId, organization: organizationId, portalAccess: true },

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { forSystem } from '../../../db/tenancy/tenant-context';
+import { orm } from '../services.server';
 import { z } from 'zod';
 import { Client } from '../../../db/clients/client.entity';
 import { Engagement } from '../../../db/engagements/engagement.entity';
@@ -83,13 +85,15 @@ export async function submitNewClient(
   const { clientId, kind, displayName, contactName, contactEmail } = parsed.data;
 
   // A repeated submission after the workflow has written its read model: show that engagement.
-  const existing = await em.findOne(Engagement, { workflowId: onboardingWorkflowId(clientId) });
+  // Workflow IDs are global across firms, so these two checks look beyond this firm on purpose.
+  const everyFirm = forSystem(await orm(), 'new client: is this client ID taken, in any firm');
+  const existing = await everyFirm.findOne(Engagement, { workflowId: onboardingWorkflowId(clientId) });
   if (existing) {
     if (existing.organization.id === staff.organizationId)
       return { ok: true, redirectTo: engagementPath(existing.id, clientId) };
     return failure(400, { clientId: 'This form has expired. Reload the page and try again.' });
   }
-  const clash = await em.findOne(Client, { id: clientId });
+  const clash = await everyFirm.findOne(Client, { id: clientId });
   if (clash && clash.organization.id !== staff.organizationId) {
     return failure(400, { clientId: 'This form has expired. Reload the page and try again.' });
   }

@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/only-throw-error --
  * Remix answers a thrown Response or data() with that HTTP response (redirect, error status).
  * This module is the one place that throws them; everything else throws Errors (AppError, RedirectError). */
+import { forSystem, forTenant } from '../../../db/tenancy/tenant-context';
 import { data, redirect } from '@remix-run/node';
 import type { AppLoadContext } from '@remix-run/node';
 import { AppError } from '../../../lib/errors';
@@ -67,7 +68,7 @@ export function staffRoute<T>(
   return handleRouteErrors(context, async () => {
     const staff = await requireStaff(request);
     if (!can(staff.role, action)) notFound();
-    const em = (await orm()).em.fork();
+    const em = forTenant(await orm(), staff.organizationId);
     return body({ staff, em, actor: requestActor({ type: 'user', id: staff.userId }, request, context) });
   });
 }
@@ -88,7 +89,7 @@ export function portalRoute<T>(
 ): Promise<T> {
   return handleRouteErrors(context, async () => {
     const portal = await requirePortalContact(request);
-    const em = (await orm()).em.fork();
+    const em = forTenant(await orm(), portal.organizationId);
     return body({
       portal,
       em,
@@ -102,5 +103,8 @@ export function publicRoute<T>(
   { context }: RouteArgs,
   body: (ctx: { em: EntityManager }) => Promise<T>,
 ): Promise<T> {
-  return handleRouteErrors(context, async () => body({ em: (await orm()).em.fork() }));
+  // Public routes (invitation links) run before the firm is known.
+  return handleRouteErrors(context, async () =>
+    body({ em: forSystem(await orm(), 'public route: the firm is not known yet') }),
+  );
 }

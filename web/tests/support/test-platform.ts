@@ -3,6 +3,7 @@
  * server on a free port (development mode, no build) and an engagements worker, all on the real
  * services that the vitest global setup started. One per test file: the web env is process-wide.
  */
+import { forSystem } from '../../../db/tenancy/tenant-context';
 import { randomBytes } from 'node:crypto';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { Redis } from 'ioredis';
@@ -38,8 +39,8 @@ export async function startTestPlatform({
   const stackEnv = inject('stackEnv');
   const databaseUrl = await createTestDatabase(name);
   const orm = await createOrm({ databaseUrl, poolMax: 4 });
-  await seedDemoFirm(orm.em.fork());
-  const em = orm.em.fork();
+  await seedDemoFirm(forSystem(orm, 'test assertions'));
+  const em = forSystem(orm, 'test assertions');
   const firm = await em.findOneOrFail(Organization, { slug: demoFirm.slug });
   firm.settings = { ...firm.settings, onboardingReminders: reminders };
   await em.flush();
