@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 
 export const auditActorTypes = ['user', 'contact', 'system'] as const;
@@ -28,10 +28,7 @@ export const AuditEvent = defineEntity({
     { properties: ['organization', 'actorId', 'occurredAt'] },
   ],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     actorType: p.enum(auditActorTypes),
     actorId: p.uuid().nullable(),
@@ -41,10 +38,7 @@ export const AuditEvent = defineEntity({
     ip: p.string().length(64).nullable(),
     userAgent: p.string().length(300).nullable(),
     details: p.json<Record<string, unknown>>().nullable(),
-    occurredAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    occurredAt: createdAtColumn(),
   },
 });
 

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Client } from '../clients/client.entity';
 import { Engagement } from '../engagements/engagement.entity';
@@ -17,10 +17,7 @@ export const Invoice = defineEntity({
     { properties: ['engagement'] },
   ],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     client: () => p.manyToOne(Client),
     engagement: () => p.manyToOne(Engagement).nullable(),
@@ -32,13 +29,10 @@ export const Invoice = defineEntity({
     amountPaidMinor: p.integer().default(0),
     currency: p.string().length(3).default('usd'),
     status: p.enum(invoiceStatuses).default('draft'),
-    dueAt: p.datetime().columnType('timestamptz').nullable(),
+    dueAt: timestampColumn().nullable(),
     hostedUrl: p.string().length(500).nullable(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    paidAt: p.datetime().columnType('timestamptz').nullable(),
+    createdAt: createdAtColumn(),
+    paidAt: timestampColumn().nullable(),
   },
 });
 

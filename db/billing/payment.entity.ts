@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Invoice } from './invoice.entity';
 
@@ -12,17 +12,14 @@ export const Payment = defineEntity({
   tableName: 'payment',
   indexes: [{ properties: ['invoice'] }, { properties: ['organization', 'paidAt'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     invoice: () => p.manyToOne(Invoice),
     stripePaymentIntentId: p.string().length(100).unique().nullable(),
     amountMinor: p.integer(),
     currency: p.string().length(3).default('usd'),
     status: p.enum(paymentStatuses),
-    paidAt: p.datetime().columnType('timestamptz'),
+    paidAt: timestampColumn(),
   },
 });
 

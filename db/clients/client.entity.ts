@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, updatedAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { EncryptedStringType } from '../shared/encrypted-string.type';
 
@@ -31,10 +31,7 @@ export const Client = defineEntity({
     { properties: ['organization', 'taxIdHash'] },
   ],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     kind: p.enum(clientKinds),
     displayName: p.string().length(200),
@@ -46,16 +43,9 @@ export const Client = defineEntity({
     taxIdHash: p.string().length(64).nullable(),
     /** Last four digits, for display (`•••-••-1234`). */
     taxIdLast4: p.string().length(4).nullable(),
-    profileSubmittedAt: p.datetime().columnType('timestamptz').nullable(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    profileSubmittedAt: timestampColumn().nullable(),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 

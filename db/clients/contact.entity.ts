@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Client } from './client.entity';
 
@@ -10,19 +10,13 @@ export const Contact = defineEntity({
   uniques: [{ properties: ['client', 'email'] }],
   indexes: [{ properties: ['organization', 'email'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     client: () => p.manyToOne(Client),
     name: p.string().length(200),
     email: p.string().length(320),
     portalAccess: p.boolean().default(true),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
   },
 });
 

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, updatedAtColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Engagement } from '../engagements/engagement.entity';
 
@@ -12,10 +12,7 @@ export const DocumentRequest = defineEntity({
   tableName: 'document_request',
   indexes: [{ properties: ['engagement', 'status'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     engagement: () => p.manyToOne(Engagement),
     category: p.string().length(60),
@@ -23,15 +20,8 @@ export const DocumentRequest = defineEntity({
     required: p.boolean().default(true),
     status: p.enum(documentRequestStatuses).default('open'),
     note: p.text().nullable(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 

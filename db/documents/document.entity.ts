@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Client } from '../clients/client.entity';
 import { Contact } from '../clients/contact.entity';
@@ -33,10 +33,7 @@ export const Document = defineEntity({
     { properties: ['client'] },
   ],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     client: () => p.manyToOne(Client),
     engagement: () => p.manyToOne(Engagement).nullable(),
@@ -51,12 +48,9 @@ export const Document = defineEntity({
     extractedFields: p.json<TExtractedField[]>().nullable(),
     reviewStatus: p.enum(documentReviewStatuses).default('pending'),
     reviewer: () => p.manyToOne(User).nullable(),
-    reviewedAt: p.datetime().columnType('timestamptz').nullable(),
+    reviewedAt: timestampColumn().nullable(),
     uploadedByContact: () => p.manyToOne(Contact).nullable(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
   },
 });
 

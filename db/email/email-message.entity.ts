@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 
 export const emailStatuses = ['pending', 'sent'] as const;
@@ -14,10 +14,7 @@ export const EmailMessage = defineEntity({
   tableName: 'email_message',
   indexes: [{ properties: ['organization', 'createdAt'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     idempotencyKey: p.string().length(300).unique(),
     template: p.string().length(80),
@@ -26,11 +23,8 @@ export const EmailMessage = defineEntity({
     status: p.enum(emailStatuses).default('pending'),
     providerMessageId: p.string().length(300).nullable(),
     attempts: p.integer().default(0),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    sentAt: p.datetime().columnType('timestamptz').nullable(),
+    createdAt: createdAtColumn(),
+    sentAt: timestampColumn().nullable(),
   },
 });
 

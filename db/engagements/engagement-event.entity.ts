@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Engagement } from './engagement.entity';
 
@@ -11,17 +11,14 @@ export const EngagementEvent = defineEntity({
   tableName: 'engagement_event',
   indexes: [{ properties: ['engagement', 'occurredAt'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     engagement: () => p.manyToOne(Engagement),
     key: p.string().length(300).unique(),
     kind: p.string().length(60),
     stage: p.string().length(60),
     message: p.string().length(500),
-    occurredAt: p.datetime().columnType('timestamptz'),
+    occurredAt: timestampColumn(),
   },
 });
 

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, updatedAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Client } from '../clients/client.entity';
 import { User } from '../users/user.entity';
@@ -31,10 +31,7 @@ export const Engagement = defineEntity({
     { properties: ['reviewer', 'status'] },
   ],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     client: () => p.manyToOne(Client),
     type: p.enum(engagementTypes),
@@ -49,22 +46,15 @@ export const Engagement = defineEntity({
     taxYear: p.integer().nullable(),
     /** Monthly close: the period as yyyy-mm. */
     period: p.string().length(7).nullable(),
-    dueAt: p.datetime().columnType('timestamptz').nullable(),
+    dueAt: timestampColumn().nullable(),
     /** After an extension is filed. */
-    extendedDueAt: p.datetime().columnType('timestamptz').nullable(),
+    extendedDueAt: timestampColumn().nullable(),
     preparer: () => p.manyToOne(User).nullable(),
     reviewer: () => p.manyToOne(User).nullable(),
     startedBy: () => p.manyToOne(User).nullable(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
-    completedAt: p.datetime().columnType('timestamptz').nullable(),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
+    completedAt: timestampColumn().nullable(),
   },
 });
 

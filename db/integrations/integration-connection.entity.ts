@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, updatedAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Client } from '../clients/client.entity';
 import { EncryptedStringType } from '../shared/encrypted-string.type';
@@ -16,10 +16,7 @@ export const IntegrationConnection = defineEntity({
   uniques: [{ properties: ['provider', 'externalId'] }],
   indexes: [{ properties: ['organization', 'status'] }, { properties: ['client'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     client: () => p.manyToOne(Client),
     provider: p.enum(integrationProviders),
@@ -27,18 +24,11 @@ export const IntegrationConnection = defineEntity({
     externalId: p.string().length(100),
     accessToken: p.type(EncryptedStringType).nullable().lazy(),
     refreshToken: p.type(EncryptedStringType).nullable().lazy(),
-    accessTokenExpiresAt: p.datetime().columnType('timestamptz').nullable(),
-    refreshTokenExpiresAt: p.datetime().columnType('timestamptz').nullable(),
+    accessTokenExpiresAt: timestampColumn().nullable(),
+    refreshTokenExpiresAt: timestampColumn().nullable(),
     status: p.enum(connectionStatuses).default('connected'),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 

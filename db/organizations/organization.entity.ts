@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn } from '../shared/columns';
 
 /** Settings a firm can change. Durations are in seconds. */
 export interface TOrganizationSettings {
@@ -30,18 +30,12 @@ export const Organization = defineEntity({
   name: 'Organization',
   tableName: 'organization',
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     name: p.string().length(200),
     slug: p.string().length(80).unique(),
     plan: p.string().length(40).default('standard'),
     settings: p.json<TOrganizationSettings>(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
   },
 });
 

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Contact } from '../clients/contact.entity';
 
@@ -10,20 +10,14 @@ export const PortalLink = defineEntity({
   name: 'PortalLink',
   tableName: 'portal_link',
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     contact: () => p.manyToOne(Contact).index(),
     tokenHash: p.string().length(64).unique(),
     purpose: p.string().length(40),
-    expiresAt: p.datetime().columnType('timestamptz'),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    lastUsedAt: p.datetime().columnType('timestamptz').nullable(),
+    expiresAt: timestampColumn(),
+    createdAt: createdAtColumn(),
+    lastUsedAt: timestampColumn().nullable(),
   },
 });
 

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { Engagement } from '../engagements/engagement.entity';
 import { Client } from '../clients/client.entity';
@@ -20,10 +20,7 @@ export const Task = defineEntity({
     { properties: ['engagement'] },
   ],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     key: p.string().length(300).unique().nullable(),
     engagement: () => p.manyToOne(Engagement).nullable(),
@@ -33,12 +30,9 @@ export const Task = defineEntity({
     kind: p.enum(taskKinds),
     status: p.enum(taskStatuses).default('open'),
     assignee: () => p.manyToOne(User).nullable(),
-    dueAt: p.datetime().columnType('timestamptz').nullable(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    completedAt: p.datetime().columnType('timestamptz').nullable(),
+    dueAt: timestampColumn().nullable(),
+    createdAt: createdAtColumn(),
+    completedAt: timestampColumn().nullable(),
   },
 });
 

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { User } from './user.entity';
 
@@ -12,17 +12,11 @@ export const Membership = defineEntity({
   tableName: 'membership',
   uniques: [{ properties: ['organization', 'user'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization),
     user: () => p.manyToOne(User).index(),
     role: p.enum(staffRoles),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
   },
 });
 

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { idColumn, createdAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 
 export const webhookProviders = ['stripe', 'quickbooks'] as const;
@@ -17,10 +17,7 @@ export const WebhookEvent = defineEntity({
   uniques: [{ properties: ['provider', 'providerEventId'] }],
   indexes: [{ properties: ['status', 'receivedAt'] }, { properties: ['organization', 'receivedAt'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: idColumn(),
     organization: () => p.manyToOne(Organization).nullable(),
     provider: p.enum(webhookProviders),
     providerEventId: p.string().length(200),
@@ -28,11 +25,8 @@ export const WebhookEvent = defineEntity({
     status: p.enum(webhookEventStatuses).default('received'),
     payload: p.json<Record<string, unknown>>(),
     error: p.string().length(500).nullable(),
-    receivedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    processedAt: p.datetime().columnType('timestamptz').nullable(),
+    receivedAt: createdAtColumn(),
+    processedAt: timestampColumn().nullable(),
   },
 });
 
