@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { parseEnv } from '../lib/env';
+import { EnvError, parseEnv } from '../lib/env';
 import { ScaleFirmExistsError, scaleDefaultsPerClient, seedScaleFirm } from './seed/scale';
 import { demoStaffPassword } from './seed/demo-logins';
 
@@ -97,6 +97,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  // A configuration problem is explained by its message; anything else needs its stack.
+  if (error instanceof EnvError) console.error(error.message);
+  else console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exitCode = 1;
 });
