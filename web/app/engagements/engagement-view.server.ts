@@ -101,6 +101,29 @@ const statusLabels: Record<TEngagementStatus, string> = {
 };
 
 /**
+ * What the engagement's workflow says now. Only onboarding has a workflow to ask today; for other
+ * engagements (seeded history, types whose workflows are not built yet) the stored read model is the
+ * whole story, so Temporal is not asked about a workflow it never ran.
+ */
+async function readLiveState(engagement: {
+  type: string;
+  workflowId: string;
+  runId?: string | null;
+  status: string;
+  client: { id: string };
+  organization: { id: string };
+}): Promise<TOnboardingLiveState> {
+  if (
+    engagement.type === 'client_onboarding' &&
+    engagement.workflowId === onboardingWorkflowId(engagement.client.id)
+  ) {
+    return readOnboardingState(engagement.client.id, engagement.organization.id);
+  }
+  const closeStatus = { completed: 'COMPLETED', cancelled: 'CANCELED', failed: 'FAILED' }[engagement.status];
+  return closeStatus ? { kind: 'closed', runId: engagement.runId ?? '', closeStatus } : { kind: 'not_found' };
+}
+
+/**
  * Everything the engagement page shows: the read model (row, timeline, tasks) merged with what the
  * running workflow says right now. Returns null when this firm has no such engagement.
  */
@@ -111,11 +134,11 @@ export async function engagementView(
   const engagement = await waitForEngagement(em, input, input.waitMs ?? 0);
   if (!engagement) return null;
   const { format } = input;
-  const live = await readOnboardingState(engagement.client.id, input.organizationId);
+  const live = await readLiveState(engagement);
   const status = live.kind === 'running' ? live.status : null;
   const stage = status?.stage ?? engagement.stage;
   const completed = engagement.status === 'completed' || stage === 'completed';
-  const runId = live.kind === 'running' || live.kind === 'closed' ? live.runId : (engagement.runId ?? null);
+  const runId = (live.kind === 'running' || live.kind === 'closed' ? live.runId : engagement.runId) || null;
 
   return {
     pending: false as const,
