@@ -31,6 +31,9 @@ export const Document = defineEntity({
     { properties: ['organization', 'ocrStatus', 'createdAt'] },
     { properties: ['organization', 'sha256'] },
     { properties: ['client'] },
+    { properties: ['request'] },
+    { properties: ['uploadedByContact'] },
+    { properties: ['reviewer'] },
   ],
   properties: {
     id: idColumn(),

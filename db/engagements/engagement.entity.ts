@@ -22,6 +22,9 @@ export const Engagement = defineEntity({
   tableName: 'engagement',
   indexes: [
     { properties: ['organization', 'stage', 'updatedAt'] },
+    { properties: ['organization', 'stage', 'dueAt'] },
+    { properties: ['organization', 'type', 'updatedAt', 'id'] },
+    { properties: ['startedBy'] },
     { properties: ['organization', 'type', 'dueAt'] },
     { properties: ['organization', 'dueAt'] },
     { properties: ['organization', 'updatedAt', 'id'] },

@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126041634_initial } from './Migration20261126041634_initial';
 import { Migration20261126052336_domain_model } from './Migration20261126052336_domain_model';
+import { Migration20261126060700_list_and_foreign_key_indexes } from './Migration20261126060700_list_and_foreign_key_indexes';
 
 /**
  * Every migration, in order. Listed explicitly so migrations run the same from tsx, Vite and bundles.
@@ -11,4 +12,8 @@ import { Migration20261126052336_domain_model } from './Migration20261126052336_
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126041634_initial', class: Migration20261126041634_initial },
   { name: 'Migration20261126052336_domain_model', class: Migration20261126052336_domain_model },
+  {
+    name: 'Migration20261126060700_list_and_foreign_key_indexes',
+    class: Migration20261126060700_list_and_foreign_key_indexes,
+  },
 ];

@@ -18,6 +18,7 @@ export const Task = defineEntity({
     { properties: ['organization', 'status', 'dueAt'] },
     { properties: ['assignee', 'status', 'dueAt'] },
     { properties: ['engagement'] },
+    { properties: ['client'] },
   ],
   properties: {
     id: idColumn(),
