@@ -1,14 +1,8 @@
-import type { FilterQuery } from '@mikro-orm/core';
-import {
-  Client,
-  type IClient,
-  type TClientKind,
-  type TClientStatus,
-} from '../../../db/clients/client.entity';
+import { Client, type TClientKind, type TClientStatus } from '../../../db/clients/client.entity';
 import { Contact } from '../../../db/clients/contact.entity';
 import { Engagement } from '../../../db/engagements/engagement.entity';
 import type { EntityManager } from '../../../db/types';
-import { decodeCursor, encodeCursor, escapeLike, isUuid } from '../http/cursor.server';
+import { listClients as listClientsPage } from '../../../db/queries/list-clients';
 import { engagementTypeLabels, stageLabel } from '../engagements/stages.server';
 import type { TDateFormat } from '../ui/dates.server';
 
@@ -23,40 +17,28 @@ export interface TClientRow {
 }
 
 /**
- * One page of a firm's clients in name order, optionally those whose name starts with `search`.
- * Keyset pagination on (display_name, id): `after` is the cursor of the previous page's last row.
+ * One page of a firm's clients in name order, optionally those whose name starts with `search`
+ * (keyset pagination on (display_name, id), see db/queries/list-clients.ts).
  */
 export async function listClients(
   em: EntityManager,
   input: { organizationId: string; search: string; after: string | null; format: TDateFormat },
 ): Promise<{ rows: TClientRow[]; nextCursor: string | null }> {
-  const conditions: FilterQuery<IClient>[] = [{ organization: input.organizationId }];
-  if (input.search) conditions.push({ displayName: { $ilike: `${escapeLike(input.search)}%` } });
-  const cursor = decodeCursor(input.after, 2);
-  if (cursor) {
-    const [name = '', id = ''] = cursor;
-    if (isUuid(id))
-      conditions.push({ $or: [{ displayName: { $gt: name } }, { displayName: name, id: { $gt: id } }] });
-  }
-  const clients = await em.find(
-    Client,
-    { $and: conditions },
-    {
-      orderBy: { displayName: 'asc', id: 'asc' },
-      limit: clientsPageSize + 1,
-    },
-  );
-  const page = clients.slice(0, clientsPageSize);
-  const last = page.at(-1);
+  const page = await listClientsPage(em, {
+    organizationId: input.organizationId,
+    namePrefix: input.search || undefined,
+    after: input.after,
+    limit: clientsPageSize,
+  });
   return {
-    rows: page.map((client) => ({
+    rows: page.items.map((client) => ({
       id: client.id,
       displayName: client.displayName,
       kind: client.kind,
       status: client.status,
       created: input.format.date(client.createdAt),
     })),
-    nextCursor: clients.length > clientsPageSize && last ? encodeCursor([last.displayName, last.id]) : null,
+    nextCursor: page.nextCursor,
   };
 }
 

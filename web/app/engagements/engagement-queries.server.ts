@@ -1,9 +1,8 @@
-import type { FilterQuery } from '@mikro-orm/core';
 import { Engagement, type IEngagement } from '../../../db/engagements/engagement.entity';
 import { EngagementEvent } from '../../../db/engagements/engagement-event.entity';
 import { Task } from '../../../db/tasks/task.entity';
 import type { EntityManager } from '../../../db/types';
-import { decodeCursor, encodeCursor, isUuid } from '../http/cursor.server';
+import { listEngagements as listEngagementsPage } from '../../../db/queries/list-engagements';
 import type { TDateFormat } from '../ui/dates.server';
 import { stageLabel } from './stages.server';
 
@@ -33,37 +32,21 @@ function toRow(engagement: IEngagement, format: TDateFormat): TEngagementRow {
   };
 }
 
-/** One page of a firm's engagements, most recently changed first; keyset pagination on (updated_at, id). */
+/** One page of a firm's engagements, most recently changed first (see db/queries/list-engagements.ts). */
 export async function listEngagements(
   em: EntityManager,
   input: { organizationId: string; after: string | null; format: TDateFormat },
 ): Promise<{ rows: TEngagementRow[]; nextCursor: string | null }> {
-  const conditions: FilterQuery<IEngagement>[] = [{ organization: input.organizationId }];
-  const cursor = decodeCursor(input.after, 2);
-  if (cursor) {
-    const [at = '', id = ''] = cursor;
-    const updatedAt = new Date(at);
-    if (isUuid(id) && !Number.isNaN(updatedAt.getTime())) {
-      conditions.push({ $or: [{ updatedAt: { $lt: updatedAt } }, { updatedAt, id: { $lt: id } }] });
-    }
-  }
-  const engagements = await em.find(
-    Engagement,
-    { $and: conditions },
-    {
-      populate: ['client'],
-      orderBy: { updatedAt: 'desc', id: 'desc' },
-      limit: engagementsPageSize + 1,
-    },
-  );
-  const page = engagements.slice(0, engagementsPageSize);
-  const last = page.at(-1);
+  const page = await listEngagementsPage(em, {
+    organizationId: input.organizationId,
+    order: 'recent',
+    after: input.after,
+    limit: engagementsPageSize,
+  });
+  await em.populate(page.items, ['client']);
   return {
-    rows: page.map((engagement) => toRow(engagement, input.format)),
-    nextCursor:
-      engagements.length > engagementsPageSize && last
-        ? encodeCursor([last.updatedAt.toISOString(), last.id])
-        : null,
+    rows: page.items.map((engagement) => toRow(engagement, input.format)),
+    nextCursor: page.nextCursor,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { getClientDetail } from '../clients/client-queries.server';
-import { isUuid } from '../http/cursor.server';
+import { isUuid } from '../http/ids.server';
 import { notFound, staffRoute } from '../http/route.server';
 import { EmptyState, PageHeader, ProgressBar, StatusBadge } from '../ui/components';
 import { dateFormat } from '../ui/dates.server';
