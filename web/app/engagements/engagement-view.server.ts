@@ -164,7 +164,8 @@ export async function engagementView(
     timeline: await engagementTimeline(em, { ...input, type: engagement.type }),
     tasks: await engagementOpenTasks(em, input),
     workflowId: engagement.workflowId,
-    temporalUiUrl: temporalUiUrl(engagement.workflowId, runId),
+    // Only a workflow Temporal ran (or still runs) has a page there; seeded history does not.
+    temporalUiUrl: runId ? temporalUiUrl(engagement.workflowId, runId) : null,
   };
 }
 

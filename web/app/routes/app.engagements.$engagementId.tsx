@@ -56,9 +56,11 @@ export default function EngagementPage() {
           </>
         }
         actions={
-          <a className="button button-secondary" href={view.temporalUiUrl} target="_blank" rel="noreferrer">
-            Open in Temporal UI
-          </a>
+          view.temporalUiUrl ? (
+            <a className="button button-secondary" href={view.temporalUiUrl} target="_blank" rel="noreferrer">
+              Open in Temporal UI
+            </a>
+          ) : null
         }
       />
 
