@@ -4,7 +4,7 @@ import { can } from '../auth/permissions.server';
 import { dashboardSummary } from '../dashboard/dashboard.server';
 import { staffRoute } from '../http/route.server';
 import { dateFormat } from '../ui/dates.server';
-import { EmptyState, PageHeader, ProgressBar, StatusBadge } from '../ui/components';
+import { EmptyState, EngagementItem, PageHeader, StatusBadge } from '../ui/components';
 import { PageErrorBoundary } from '../ui/error-panel';
 
 export const meta: MetaFunction = () => [{ title: 'Dashboard · CPA Platform' }];
@@ -63,20 +63,11 @@ export default function Dashboard() {
           ) : (
             <ul className="item-list">
               {recentEngagements.map((engagement) => (
-                <li key={engagement.id} className="item">
-                  <div className="item-main">
-                    <Link to={`/app/engagements/${engagement.id}`} className="item-title">
-                      {engagement.title}
-                    </Link>
-                    <span className="item-meta">
-                      {engagement.clientName} · updated {engagement.updated}
-                    </span>
-                  </div>
-                  <div className="item-side">
-                    <span className="stage-label">{engagement.stage}</span>
-                    <ProgressBar value={engagement.progress} label={`${engagement.title}: progress`} />
-                  </div>
-                </li>
+                <EngagementItem
+                  key={engagement.id}
+                  engagement={engagement}
+                  meta={`${engagement.clientName} · updated ${engagement.updated}`}
+                />
               ))}
             </ul>
           )}

@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { getClientDetail } from '../clients/client-queries.server';
-import { isUuid } from '../http/ids.server';
+import { isUuid } from '../../../lib/ids';
 import { notFound, staffRoute } from '../http/route.server';
-import { EmptyState, PageHeader, ProgressBar, StatusBadge } from '../ui/components';
+import { EmptyState, EngagementItem, PageHeader, StatusBadge } from '../ui/components';
 import { dateFormat } from '../ui/dates.server';
 import { PageErrorBoundary } from '../ui/error-panel';
 
@@ -117,20 +117,11 @@ export default function ClientDetail() {
         ) : (
           <ul className="item-list">
             {client.engagements.map((engagement) => (
-              <li key={engagement.id} className="item">
-                <div className="item-main">
-                  <Link to={`/app/engagements/${engagement.id}`} className="item-title">
-                    {engagement.title}
-                  </Link>
-                  <span className="item-meta">
-                    {engagement.type} · updated {engagement.updated}
-                  </span>
-                </div>
-                <div className="item-side">
-                  <span className="stage-label">{engagement.stage}</span>
-                  <ProgressBar value={engagement.progress} label={`${engagement.title}: progress`} />
-                </div>
-              </li>
+              <EngagementItem
+                key={engagement.id}
+                engagement={engagement}
+                meta={`${engagement.type} · updated ${engagement.updated}`}
+              />
             ))}
           </ul>
         )}

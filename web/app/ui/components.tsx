@@ -143,3 +143,27 @@ export function Pagination({
     </nav>
   );
 }
+
+/** One engagement in a list: title linking to its page, a meta line, its stage and progress. */
+export function EngagementItem({
+  engagement,
+  meta,
+}: {
+  engagement: { id: string; title: string; stage: string; progress: number };
+  meta: string;
+}) {
+  return (
+    <li className="item">
+      <div className="item-main">
+        <Link to={`/app/engagements/${engagement.id}`} className="item-title">
+          {engagement.title}
+        </Link>
+        <span className="item-meta">{meta}</span>
+      </div>
+      <div className="item-side">
+        <span className="stage-label">{engagement.stage}</span>
+        <ProgressBar value={engagement.progress} label={`${engagement.title}: progress`} />
+      </div>
+    </li>
+  );
+}
