@@ -1,4 +1,5 @@
 import { raw, type Dictionary, type FilterQuery } from '@mikro-orm/core';
+import { isUuid } from '../../lib/ids';
 import { AppError } from '../../lib/errors';
 
 /**
@@ -51,14 +52,12 @@ export function decodeCursor(list: string, cursor: string, length: number): TKey
   );
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Checks one value of a decoded key. */
 export function keyPart(list: string, value: TKeyValue | undefined, kind: 'uuid' | 'text' | 'time'): string {
   const ok =
     typeof value === 'string' &&
     (kind === 'text' ||
-      (kind === 'uuid' && uuidPattern.test(value)) ||
+      (kind === 'uuid' && isUuid(value)) ||
       (kind === 'time' && !Number.isNaN(Date.parse(value))));
   if (!ok) {
     throw new AppError(

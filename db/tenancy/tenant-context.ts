@@ -1,4 +1,5 @@
 import type { EntityManager as CoreEntityManager } from '@mikro-orm/core';
+import { isUuid } from '../../lib/ids';
 import { AppError } from '../../lib/errors';
 import type { EntityManager } from '../types';
 
@@ -10,8 +11,6 @@ export const tenantFilterName = 'tenant';
  * It is stored as the tenant filter's params, so `em.fork()` and `em.transactional()` inherit it.
  */
 export type TTenantScope = { kind: 'tenant'; organizationId: string } | { kind: 'system'; reason: string };
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Something that can fork an EntityManager: the ORM, or another EntityManager. */
 export interface TForkable {
@@ -26,7 +25,7 @@ export interface TForkable {
  * Web loaders: `forTenant(orm, staff.organizationId)`. Activities: `forTenant(orm, input.organizationId)`.
  */
 export function forTenant(orm: TForkable, organizationId: string): EntityManager {
-  if (!uuidPattern.test(organizationId)) {
+  if (!isUuid(organizationId)) {
     throw new Error(`forTenant needs an organization ID (a UUID), got ${JSON.stringify(organizationId)}`);
   }
   return scoped(orm, { kind: 'tenant', organizationId: organizationId.toLowerCase() });

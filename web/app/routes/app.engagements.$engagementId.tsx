@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { engagementView, pendingEngagementView } from '../engagements/engagement-view.server';
-import { isUuid } from '../http/ids.server';
+import { isUuid } from '../../../lib/ids';
 import { notFound, staffRoute } from '../http/route.server';
 import { EmptyState, Notice, PageHeader, ProgressBar, StatusBadge } from '../ui/components';
 import { dateFormat } from '../ui/dates.server';

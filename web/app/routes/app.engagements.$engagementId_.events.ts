@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { findEngagement } from '../engagements/engagement-queries.server';
 import { engagementEventStream } from '../engagements/live-events.server';
-import { isUuid } from '../http/ids.server';
+import { isUuid } from '../../../lib/ids';
 import { notFound, staffRoute } from '../http/route.server';
 
 /** Server-Sent Events: one `data:` line per change of this engagement, for its open pages. */
