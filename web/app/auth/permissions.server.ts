@@ -8,6 +8,15 @@ export const staffActions = [
   'engagements.view',
   'tasks.view',
   'tasks.complete',
+  'documents.view',
+  'documents.download',
+  'invoices.manage',
+  'integrations.manage',
+  'users.manage',
+  'billing.manage',
+  'audit.view',
+  'audit.export',
+  'email_templates.preview',
 ] as const;
 export type TStaffAction = (typeof staffActions)[number];
 
@@ -18,6 +27,8 @@ const viewAndWork: readonly TStaffAction[] = [
   'engagements.view',
   'tasks.view',
   'tasks.complete',
+  'documents.view',
+  'documents.download',
 ];
 
 /** The one permission table: which role may do what. Every loader and action asks `can`. */
