@@ -8,6 +8,8 @@ export const appErrorCodes = {
   conflict: 409,
   unauthorized: 401,
   forbidden: 404,
+  /** A form that failed its CSRF check: nothing is revealed, nothing changes. */
+  forbidden_form: 403,
   expired: 410,
   unavailable: 503,
 } as const;

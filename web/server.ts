@@ -16,6 +16,7 @@ import { loadKeyring } from '../lib/crypto/keyring-config';
 import { EnvError } from '../lib/env';
 import { configureWebEnv, parseWebEnv, type TWebEnv } from './app/env.server';
 import { closeServices } from './app/services.server';
+import { csrfForRequest } from './app/http/csrf.server';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const viteConfigFile = fileURLToPath(new URL('./vite.config.ts', import.meta.url));
@@ -40,7 +41,7 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-type Locals = { requestId: string; cspNonce: string };
+type Locals = { requestId: string; cspNonce: string; csrfToken: string };
 
 /** A request ID from the load balancer when it looks like one, else a new one. */
 function requestIdOf(req: Request): string {
@@ -86,6 +87,17 @@ function securityHeaders(env: TWebEnv, development: boolean) {
  * Refuses form posts from other sites (CSRF). Browsers send Origin on every POST; a request whose
  * Origin is neither this host nor PUBLIC_URL is rejected before it reaches an action.
  */
+/** Gives each browser its CSRF cookie and puts the matching form token in res.locals (see csrf.server). */
+function csrfCookie(env: TWebEnv) {
+  const options = { secret: env.SESSION_SECRET, secure: env.NODE_ENV !== 'development' };
+  return (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
+    const { token, setCookie } = csrfForRequest(req.headers.cookie, options);
+    res.locals.csrfToken = token;
+    if (setCookie) res.append('Set-Cookie', setCookie);
+    next();
+  };
+}
+
 function sameOriginMutations(env: TWebEnv) {
   const publicOrigin = new URL(env.PUBLIC_URL).origin;
   return (req: Request, res: Response, next: NextFunction) => {
@@ -154,6 +166,7 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
   });
   app.use(securityHeaders(env, development));
   app.use(sameOriginMutations(env));
+  app.use(csrfCookie(env));
 
   let vite: ViteDevServer | undefined;
   let build: ServerBuild | (() => Promise<ServerBuild>);
@@ -178,10 +191,10 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
     build,
     mode: options.mode,
     getLoadContext: (req: IncomingMessage, res: ServerResponse) => {
-      const { requestId, cspNonce } = (res as Response<unknown, Locals>).locals;
+      const { requestId, cspNonce, csrfToken } = (res as Response<unknown, Locals>).locals;
       // Express's req.ip honours the `trust proxy` setting; the socket address otherwise.
       const clientIp = (req as express.Request).ip ?? req.socket.remoteAddress ?? null;
-      return { requestId, cspNonce, clientIp };
+      return { requestId, cspNonce, csrfToken, clientIp };
     },
   });
   // The Remix handler passes its own failures to next(), so its promise never rejects.

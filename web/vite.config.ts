@@ -30,6 +30,8 @@ declare module '@remix-run/node' {
   interface AppLoadContext {
     requestId: string;
     cspNonce: string;
+    /** This browser's CSRF form token (see web/app/http/csrf.server.ts). */
+    csrfToken: string;
     /** The client's IP address, for the audit trail. */
     clientIp: string | null;
   }

@@ -1,15 +1,21 @@
-import type { LinksFunction, MetaFunction } from '@remix-run/node';
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError } from '@remix-run/react';
 import type { ReactNode } from 'react';
 import { describeRouteError } from './http/route-error';
 import styles from './styles/app.css?url';
 import { ErrorPanel } from './ui/error-panel';
 import { useNonce } from './ui/nonce';
+import type { TRootData } from './ui/csrf-input';
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
   { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ];
+
+/** Data every page can read with useRouteLoaderData('root'): the CSRF form token. */
+export function loader({ context }: LoaderFunctionArgs): TRootData {
+  return { csrfToken: context.csrfToken };
+}
 
 export const meta: MetaFunction = () => [{ title: 'CPA Platform' }];
 

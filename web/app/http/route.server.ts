@@ -12,6 +12,7 @@ import { can, type TStaffAction } from '../auth/permissions.server';
 import { orm } from '../services.server';
 import type { TRouteErrorData } from './route-error';
 import { RedirectError } from './redirect.server';
+import { verifyCsrf } from './csrf.server';
 
 interface RouteArgs {
   request: Request;
@@ -66,6 +67,7 @@ export function staffRoute<T>(
   body: (ctx: { staff: TStaff; em: EntityManager; actor: TActor }) => Promise<T>,
 ): Promise<T> {
   return handleRouteErrors(context, async () => {
+    await verifyCsrf(request);
     const staff = await requireStaff(request);
     if (!can(staff.role, action)) notFound();
     const em = forTenant(await orm(), staff.organizationId);
@@ -88,6 +90,7 @@ export function portalRoute<T>(
   body: (ctx: { portal: TPortalContact; em: EntityManager; actor: TActor }) => Promise<T>,
 ): Promise<T> {
   return handleRouteErrors(context, async () => {
+    await verifyCsrf(request);
     const portal = await requirePortalContact(request);
     const em = forTenant(await orm(), portal.organizationId);
     return body({
@@ -100,11 +103,12 @@ export function portalRoute<T>(
 
 /** A loader or action open to anyone (sign-in, invitation links). */
 export function publicRoute<T>(
-  { context }: RouteArgs,
+  { request, context }: RouteArgs,
   body: (ctx: { em: EntityManager }) => Promise<T>,
 ): Promise<T> {
   // Public routes (invitation links) run before the firm is known.
-  return handleRouteErrors(context, async () =>
-    body({ em: forSystem(await orm(), 'public route: the firm is not known yet') }),
-  );
+  return handleRouteErrors(context, async () => {
+    await verifyCsrf(request);
+    return body({ em: forSystem(await orm(), 'public route: the firm is not known yet') });
+  });
 }

@@ -6,6 +6,7 @@ import { RedirectError } from '../http/redirect.server';
 import { staffRoute } from '../http/route.server';
 import { FieldError, FormError, PageHeader, TextField } from '../ui/components';
 import { PageErrorBoundary } from '../ui/error-panel';
+import { CsrfInput } from '../ui/csrf-input';
 
 export const meta: MetaFunction = () => [{ title: 'New client · CPA Platform' }];
 
@@ -42,6 +43,7 @@ export default function NewClient() {
       />
       <section className="card form-card">
         <Form method="post" noValidate className="stack">
+          <CsrfInput />
           <FormError message={result?.formError ?? errors.clientId} />
           {Object.keys(errors).length > 0 && !result?.formError ? (
             <div className="alert alert-danger" role="alert">

@@ -8,6 +8,7 @@ import { listOpenTasks } from '../tasks/task-queries.server';
 import { EmptyState, PageHeader } from '../ui/components';
 import { dateFormat } from '../ui/dates.server';
 import { PageErrorBoundary } from '../ui/error-panel';
+import { CsrfInput } from '../ui/csrf-input';
 
 export const meta: MetaFunction = () => [{ title: 'Tasks · CPA Platform' }];
 
@@ -98,6 +99,7 @@ export default function Tasks() {
                     {canComplete ? (
                       <td className="cell-action">
                         <Form method="post">
+                          <CsrfInput />
                           <input type="hidden" name="taskId" value={task.id} />
                           <button
                             type="submit"

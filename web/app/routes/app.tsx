@@ -3,6 +3,7 @@ import { Form, NavLink, Outlet, useLoaderData } from '@remix-run/react';
 import { can } from '../auth/permissions.server';
 import { webEnv } from '../env.server';
 import { staffRoute } from '../http/route.server';
+import { CsrfInput } from '../ui/csrf-input';
 
 export async function loader(args: LoaderFunctionArgs) {
   return staffRoute(args, 'dashboard.view', ({ staff }) => {
@@ -67,6 +68,7 @@ export default function StaffLayout() {
             <span className="sidebar-user-role">{staff.role}</span>
           </p>
           <Form method="post" action="/logout">
+            <CsrfInput />
             <button type="submit" className="button button-ghost">
               Sign out
             </button>

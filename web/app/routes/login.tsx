@@ -10,6 +10,8 @@ import { RedirectError } from '../http/redirect.server';
 import { handleRouteErrors } from '../http/route.server';
 import { FormError, TextField } from '../ui/components';
 import { PageErrorBoundary } from '../ui/error-panel';
+import { verifyCsrf } from '../http/csrf.server';
+import { CsrfInput } from '../ui/csrf-input';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · CPA Platform' }];
 
@@ -31,6 +33,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   return handleRouteErrors(context, async () => {
+    await verifyCsrf(request);
     const form = await request.clone().formData();
     const submittedEmail = form.get('email');
     const email = typeof submittedEmail === 'string' ? submittedEmail : '';
@@ -69,6 +72,7 @@ export default function Login() {
         <h1>Sign in</h1>
         <p className="muted">Staff sign-in for your firm’s workspace.</p>
         <Form method="post" noValidate className="stack">
+          <CsrfInput />
           <FormError message={result?.formError} />
           <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? '/app'} />
           <TextField

@@ -8,6 +8,7 @@ import { usStateNames } from '../portal/us-states';
 import { FieldError, FormError, TextField } from '../ui/components';
 import { dateFormat } from '../ui/dates.server';
 import { PageErrorBoundary } from '../ui/error-panel';
+import { CsrfInput } from '../ui/csrf-input';
 
 export const meta: MetaFunction = () => [{ title: 'Client portal' }, { name: 'robots', content: 'noindex' }];
 
@@ -96,6 +97,7 @@ function ProfileForm({ firmName, states }: { firmName: string; states: readonly 
         It takes about two minutes. {firmName} uses these details to set up your account.
       </p>
       <Form method="post" noValidate className="stack portal-form">
+        <CsrfInput />
         <FormError message={result?.formError} />
         {errorCount > 0 ? (
           <div className="alert alert-danger" role="alert">

@@ -4,6 +4,8 @@
  */
 export class HttpSession {
   private readonly cookies = new Map<string, string>();
+  /** This browser's CSRF form token, read from the forms of the pages it loaded. */
+  private csrf: string | undefined;
 
   constructor(readonly baseUrl: string) {}
 
@@ -34,11 +36,15 @@ export class HttpSession {
     return this.fetch(path, { ...init, method: 'GET' });
   }
 
-  /** Posts a form as a browser does (urlencoded, with this site as Origin). */
-  post(path: string, form: Record<string, string>): Promise<Response> {
+  /**
+   * Posts a form as a browser does (urlencoded, with this site as Origin, carrying the CSRF field
+   * the page's form would have). Pass `csrf: ''` in the form to post without a valid token.
+   */
+  async post(path: string, form: Record<string, string>): Promise<Response> {
+    const csrf = 'csrf' in form ? form.csrf : await this.csrfToken();
     return this.fetch(path, {
       method: 'POST',
-      body: new URLSearchParams(form),
+      body: new URLSearchParams({ ...form, csrf: csrf ?? '' }),
       headers: { Origin: new URL(this.baseUrl).origin },
     });
   }
@@ -46,7 +52,26 @@ export class HttpSession {
   /** GETs a page and returns its status and HTML. */
   async page(path: string): Promise<{ status: number; html: string; response: Response }> {
     const response = await this.get(path);
-    return { status: response.status, html: await response.text(), response };
+    const html = await response.text();
+    this.rememberCsrf(html);
+    return { status: response.status, html, response };
+  }
+
+  /** The CSRF form token for this session's cookie, loading a page with a form if none was seen yet. */
+  async csrfToken(): Promise<string> {
+    if (!this.csrf || !this.cookies.has('cpa_csrf')) {
+      let response = await this.get('/login');
+      // Signed in already: /login redirects to the app, whose pages carry forms too.
+      if (response.status >= 300 && response.status < 400) response = await this.get(locationOf(response));
+      this.rememberCsrf(await response.text());
+    }
+    if (!this.csrf) throw new Error('no CSRF token found on /login');
+    return this.csrf;
+  }
+
+  private rememberCsrf(html: string): void {
+    const token = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+    if (token) this.csrf = token;
   }
 }
 

@@ -1,0 +1,97 @@
+/**
+ * CSRF: every route that takes a POST refuses one without this browser's form token, and changes
+ * nothing. The list of routes comes from the route files themselves, so a new action is covered the
+ * day it is added. Webhooks are the one exception: they take no forms and verify a vendor signature.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '../../db/clients/client.entity';
+import { demoLogins } from '../../db/seed/demo-logins';
+import { forSystem } from '../../db/tenancy/tenant-context';
+import { HttpSession, visibleText } from './support/http-session';
+import { startTestPlatform, type TestPlatform } from './support/test-platform';
+
+const routesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../app/routes');
+const placeholderId = '00000000-0000-4000-8000-000000000000';
+
+/** The URL of a flat-routes file name, with a placeholder for each dynamic segment. */
+function urlOf(file: string): string {
+  const segments = file
+    .replace(/\.tsx?$/, '')
+    .split('.')
+    .filter((segment) => segment !== '_index' && !segment.startsWith('_'))
+    .map((segment) => segment.replace(/_$/, ''))
+    .map((segment) => (segment.startsWith('$') ? placeholderId : segment));
+  // A post to an index route names it, as Remix's <Form> does.
+  return `/${segments.join('/')}${file.includes('_index') ? '?index' : ''}`;
+}
+
+const routeFiles = readdirSync(routesDir).filter((file) => /\.tsx?$/.test(file));
+const actionRoutes = routeFiles.filter((file) =>
+  /export (async )?function action\b|export const action\b/.test(
+    readFileSync(path.join(routesDir, file), 'utf8'),
+  ),
+);
+const isWebhook = (file: string) => file.startsWith('webhooks.');
+
+let platform: TestPlatform;
+
+async function signedInOwner(): Promise<HttpSession> {
+  const browser = new HttpSession(platform.web.url);
+  const owner = demoLogins.find((login) => login.role === 'owner')!;
+  const signIn = await browser.post('/login', { email: owner.email, password: owner.password });
+  expect(signIn.status).toBe(302);
+  return browser;
+}
+
+beforeAll(async () => {
+  platform = await startTestPlatform({
+    name: 'csrf',
+    reminders: { intervalsSeconds: [86_400], followUpAfterSeconds: 86_400 },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe('CSRF protection', () => {
+  it('finds the routes that take posts', () => {
+    expect(actionRoutes.length).toBeGreaterThanOrEqual(4);
+    expect(actionRoutes).toContain('login.tsx');
+  });
+
+  it.each(actionRoutes.filter((file) => !isWebhook(file)))(
+    'refuses a post to %s without the form token, and with a token of another browser',
+    async (file) => {
+      // Signed in, so the refusal is the CSRF check and not the sign-in redirect.
+      const browser = await signedInOwner();
+      const missing = await browser.post(urlOf(file), { csrf: '' });
+      expect(missing.status).toBe(403);
+      expect(visibleText(await missing.text())).toContain('This form has expired');
+
+      const otherBrowser = new HttpSession(platform.web.url);
+      const foreignToken = await otherBrowser.csrfToken();
+      const foreign = await browser.post(urlOf(file), { csrf: foreignToken });
+      expect(foreign.status).toBe(403);
+    },
+  );
+
+  it('changes nothing when a signed-in staff member is tricked into posting a form', async () => {
+    const browser = await signedInOwner();
+    const em = forSystem(platform.orm, 'count clients');
+    const before = await em.count(Client, {});
+    const forged = await browser.post('/app/clients/new', {
+      csrf: 'forged',
+      clientId: placeholderId,
+      kind: 'individual',
+      displayName: 'Forged Client',
+      contactName: 'Mallory',
+      contactEmail: 'mallory@example.com',
+    });
+    expect(forged.status).toBe(403);
+    expect(await em.fork().count(Client, {})).toBe(before);
+  });
+});
