@@ -15,6 +15,8 @@ import { IntegrationConnection } from './integrations/integration-connection.ent
 import { WebhookEvent } from './webhooks/webhook-event.entity';
 import { EmailMessage } from './email/email-message.entity';
 import { AuditEvent } from './audit/audit-event.entity';
+import { PortalCredential } from './portal/portal-credential.entity';
+import { PortalSignInCode } from './portal/portal-sign-in-code.entity';
 
 export const entities = [
   Organization,
@@ -34,6 +36,8 @@ export const entities = [
   WebhookEvent,
   EmailMessage,
   AuditEvent,
+  PortalCredential,
+  PortalSignInCode,
 ];
 
 export {
@@ -54,4 +58,6 @@ export {
   WebhookEvent,
   EmailMessage,
   AuditEvent,
+  PortalCredential,
+  PortalSignInCode,
 };

@@ -26,6 +26,7 @@ export const AuditEvent = defineEntity({
     { properties: ['organization', 'action', 'occurredAt'] },
     { properties: ['organization', 'targetType', 'targetId'] },
     { properties: ['organization', 'actorId', 'occurredAt'] },
+    { properties: ['organization', 'targetType', 'occurredAt'] },
   ],
   properties: {
     id: idColumn(),

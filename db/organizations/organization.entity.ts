@@ -14,6 +14,8 @@ export interface TOrganizationSettings {
   reviewConfidenceThreshold?: number;
   /** Whether preparers see every engagement of the firm, not only those assigned to them. */
   preparersSeeAllEngagements?: boolean;
+  /** How many days an emailed portal invitation link works (default 7). */
+  portalInvitationExpiryDays?: number;
 }
 
 export const defaultOrganizationSettings: TOrganizationSettings = {
@@ -24,6 +26,7 @@ export const defaultOrganizationSettings: TOrganizationSettings = {
   },
   reviewConfidenceThreshold: 0.8,
   preparersSeeAllEngagements: false,
+  portalInvitationExpiryDays: 7,
 };
 
 export const Organization = defineEntity({

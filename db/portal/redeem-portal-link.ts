@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../lib/errors';
+import type { TActor } from '../audit/actor';
+import { recordAuditEvent } from '../audit/record-audit-event';
 import { PortalLink } from './portal-link.entity';
 import { hashPortalToken } from './issue-portal-link';
 
@@ -9,11 +11,22 @@ export interface TPortalIdentity {
   contactId: string;
 }
 
-/** Checks an emailed portal token and returns who it belongs to. Expired or unknown tokens fail. */
+const notValid = (reason: string) =>
+  new AppError('not_found', 'This link is not valid. Ask your accountant to send a new one.', { reason });
+
+/**
+ * Checks an emailed portal token, spends it and returns who it belongs to. A link opens once:
+ * an unknown or replaced link fails with `not_found` (reasons `link_unknown`, `link_replaced`), an
+ * expired one with `expired` (`link_expired`) and one that was already opened with `expired`
+ * (`link_used`). The first opening is recorded as `portal_link.redeemed`.
+ *
+ * The EntityManager may be a system one: before the link is read, the firm is not known.
+ */
 export async function redeemPortalLink(
   em: EntityManager,
   token: string,
   now = new Date(),
+  from: Pick<TActor, 'ip' | 'userAgent'> = {},
 ): Promise<TPortalIdentity> {
   return em.transactional(async (tx) => {
     const link = await tx.findOne(
@@ -21,17 +34,45 @@ export async function redeemPortalLink(
       { tokenHash: hashPortalToken(token) },
       { populate: ['contact'] },
     );
-    if (!link || !link.contact.portalAccess) {
-      throw new AppError('not_found', 'This link is not valid. Ask your accountant to send a new one.');
+    if (!link || !link.contact.portalAccess) throw notValid('link_unknown');
+    if (link.revokedAt) throw notValid('link_replaced');
+    if (link.lastUsedAt) {
+      throw new AppError(
+        'expired',
+        'This link was already used. Sign in to the portal, or ask your accountant for a new link.',
+        { reason: 'link_used' },
+      );
     }
     if (link.expiresAt.getTime() < now.getTime()) {
-      throw new AppError('expired', 'This link has expired. Ask your accountant to send a new one.');
+      throw new AppError('expired', 'This link has expired. Ask your accountant to send a new one.', {
+        reason: 'link_expired',
+      });
     }
-    link.lastUsedAt = now;
-    return {
+    // Two tabs opening the same link at once: only one of them spends it.
+    const spent = await tx.nativeUpdate(
+      PortalLink,
+      { id: link.id, lastUsedAt: null, revokedAt: null },
+      { lastUsedAt: now },
+    );
+    if (spent !== 1) {
+      throw new AppError(
+        'expired',
+        'This link was already used. Sign in to the portal, or ask your accountant for a new link.',
+        { reason: 'link_used' },
+      );
+    }
+    const identity = {
       organizationId: link.organization.id,
       clientId: link.contact.client.id,
       contactId: link.contact.id,
     };
+    recordAuditEvent(tx, {
+      organizationId: identity.organizationId,
+      actor: { type: 'contact', id: identity.contactId, ...from },
+      action: 'portal_link.redeemed',
+      target: { type: 'contact', id: identity.contactId },
+      details: { linkId: link.id, purpose: link.purpose },
+    });
+    return identity;
   });
 }
