@@ -5,7 +5,7 @@
  */
 import { describeFailure } from '../infra/local/errors';
 import { createConsoleLog } from '../infra/local/log';
-import { ensureTools, resolveChromium } from '../infra/local/tools';
+import { ensureTools, resolveChromium, resolveStripeMock } from '../infra/local/tools';
 
 const log = createConsoleLog('tools');
 try {
@@ -22,6 +22,8 @@ try {
   );
   const chromium = await resolveChromium({ log });
   log.info(`Chromium (browser tests): ${chromium.path} (${chromium.version}; ${chromium.source})`);
+  const stripeMock = await resolveStripeMock({ log });
+  log.info(`stripe-mock (payment tests): ${stripeMock.path} (${stripeMock.version}; ${stripeMock.source})`);
 } catch (error) {
   log.warn(describeFailure(error));
   process.exitCode = 1;

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -94,6 +94,72 @@ export async function resolveTemporalCli({ log, env = process.env }: ToolOptions
   }
   log.info(`built ${version} into ${built}`);
   return { path: built, version, source: 'built with Go' };
+}
+
+/** The stripe-mock release the payment tests run against, built with Go when no binary is found. */
+export const STRIPE_MOCK_VERSION = 'v0.197.0';
+const STRIPE_MOCK_MODULE = 'github.com/stripe/stripe-mock';
+
+/**
+ * Finds stripe-mock (the payment adapter's tests run against it): $STRIPE_MOCK, `stripe-mock` on
+ * PATH, the repo's .tools/bin, the machine cache, else builds STRIPE_MOCK_VERSION with Go into the
+ * machine cache (seconds, once per machine). Stops with install instructions when none works.
+ * A Go-built binary reports its version as "master", so the cache keeps the version it built in
+ * `stripe-mock.version` and rebuilds when STRIPE_MOCK_VERSION changes.
+ */
+export async function resolveStripeMock({ log, env = process.env }: ToolOptions): Promise<ToolInfo> {
+  const explicit = env.STRIPE_MOCK?.trim();
+  if (explicit) {
+    const version = await versionOf(explicit, ['-version']);
+    if (version === undefined) {
+      throw new StackError(
+        `STRIPE_MOCK=${explicit} does not run (\`${explicit} -version\` failed). Fix or unset it.`,
+      );
+    }
+    return { path: explicit, version, source: 'STRIPE_MOCK' };
+  }
+
+  const cacheBin = path.join(machineCacheDir(env), 'bin');
+  const cached = path.join(cacheBin, 'stripe-mock');
+  const stampFile = path.join(cacheBin, 'stripe-mock.version');
+  const cachedVersion = (await readFile(stampFile, 'utf8').catch(() => '')).trim();
+  const candidates: [string | undefined, string][] = [
+    [await findOnPath('stripe-mock', env), 'PATH'],
+    [path.join(repoRoot, '.tools', 'bin', 'stripe-mock'), '.tools/bin'],
+    [cachedVersion === STRIPE_MOCK_VERSION ? cached : undefined, 'machine cache'],
+  ];
+  for (const [candidate, source] of candidates) {
+    if (!candidate || !(await isExecutable(candidate))) continue;
+    const version = await versionOf(candidate, ['-version']);
+    if (version !== undefined) {
+      return { path: candidate, version: source === 'machine cache' ? cachedVersion : version, source };
+    }
+    log.warn(`ignoring ${candidate} (${source}): \`stripe-mock -version\` failed`);
+  }
+
+  const go = await findOnPath('go', env);
+  if (!go) {
+    throw new StackError(
+      'stripe-mock was not found and Go is not installed to build it (the payment tests need it).\n' +
+        `Install Go (https://go.dev/dl) and try again, or install stripe-mock ${STRIPE_MOCK_VERSION} ` +
+        '(brew install stripe/stripe-mock/stripe-mock) and set STRIPE_MOCK=/path/to/stripe-mock',
+    );
+  }
+  await mkdir(cacheBin, { recursive: true });
+  log.info(`building stripe-mock ${STRIPE_MOCK_VERSION} with Go (under a minute, once per machine)…`);
+  await runWithProgress(go, ['install', `${STRIPE_MOCK_MODULE}@${STRIPE_MOCK_VERSION}`], {
+    log,
+    label: 'building stripe-mock',
+    env: { ...env, GOBIN: cacheBin },
+  });
+  if ((await versionOf(cached, ['-version'])) === undefined) {
+    throw new StackError(
+      `Go built ${cached}, but it does not run. Delete it and try again, or set STRIPE_MOCK.`,
+    );
+  }
+  await writeFile(stampFile, `${STRIPE_MOCK_VERSION}\n`);
+  log.info(`built stripe-mock ${STRIPE_MOCK_VERSION} into ${cached}`);
+  return { path: cached, version: STRIPE_MOCK_VERSION, source: 'built with Go' };
 }
 
 /**

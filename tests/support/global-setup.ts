@@ -3,6 +3,7 @@
  * once per run, prepares the migrated template database, and hands the services' URLs to the test
  * files, both as `inject('stackEnv')` and as process.env (which the test workers inherit).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -10,7 +11,8 @@ import { StackError } from '../../infra/local/errors';
 import { createConsoleLog, type StackLog } from '../../infra/local/log';
 import { databaseUrl, quoteIdent, withPgClient } from '../../infra/local/pg-client';
 import { startStack } from '../../infra/local/stack';
-import { resolveChromium } from '../../infra/local/tools';
+import { resolveChromium, resolveStripeMock } from '../../infra/local/tools';
+import { startStripeMock, type StripeMockService } from '../../infra/local/stripe-mock';
 import { generateKeyring, keyringEnv } from '../../lib/crypto/keyring-config';
 import { TEMPLATE_DATABASE } from './databases';
 
@@ -25,8 +27,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The browser tests drive Chromium; find (or install) it before anything starts.
   const chromium = await resolveChromium({ log });
   const stack = await startStack({ mode: 'test', log });
+  // The Stripe adapter's tests send their requests to stripe-mock (built once per machine).
+  let stripeMock: StripeMockService;
   try {
     await prepareTemplateDatabase(stack.env.DATABASE_URL, log);
+    stripeMock = await startStripeMock({
+      binary: (await resolveStripeMock({ log })).path,
+      logFile: `${stack.dataDir}/logs/stripe-mock.log`,
+      log,
+    });
   } catch (error) {
     await stack.stop();
     throw error;
@@ -36,10 +45,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ...stack.env,
     CHROMIUM_PATH: chromium.path,
     ...keyringEnv(generateKeyring()),
+    STRIPE_MOCK_URL: stripeMock.url,
+    // Payments go through the local adapter unless a test builds a Stripe one; its webhook secret is per run.
+    PAYMENTS_PROVIDER: 'local',
+    STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64url')}`,
   };
   project.provide('stackEnv', env);
   Object.assign(process.env, env);
-  return () => stack.stop();
+  return async () => {
+    await stripeMock.stop();
+    await stack.stop();
+  };
 }
 
 /** (Re)creates the template database and applies every migration to it (db/migrate.ts). */
