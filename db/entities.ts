@@ -9,12 +9,18 @@ import { EngagementEvent } from './engagements/engagement-event.entity';
 import { Task } from './tasks/task.entity';
 import { DocumentRequest } from './documents/document-request.entity';
 import { Document } from './documents/document.entity';
+import { DocumentUpload } from './documents/document-upload.entity';
 import { Invoice } from './billing/invoice.entity';
 import { Payment } from './billing/payment.entity';
 import { IntegrationConnection } from './integrations/integration-connection.entity';
 import { WebhookEvent } from './webhooks/webhook-event.entity';
 import { EmailMessage } from './email/email-message.entity';
 import { AuditEvent } from './audit/audit-event.entity';
+import { AuthSession } from './auth/auth-session.entity';
+import { TotpFactor } from './auth/totp-factor.entity';
+import { RecoveryCode } from './auth/recovery-code.entity';
+import { PasswordResetToken } from './auth/password-reset-token.entity';
+import { StaffInvitation } from './auth/staff-invitation.entity';
 import { PortalCredential } from './portal/portal-credential.entity';
 import { PortalSignInCode } from './portal/portal-sign-in-code.entity';
 
@@ -30,12 +36,18 @@ export const entities = [
   Task,
   DocumentRequest,
   Document,
+  DocumentUpload,
   Invoice,
   Payment,
   IntegrationConnection,
   WebhookEvent,
   EmailMessage,
   AuditEvent,
+  AuthSession,
+  TotpFactor,
+  RecoveryCode,
+  PasswordResetToken,
+  StaffInvitation,
   PortalCredential,
   PortalSignInCode,
 ];
@@ -52,12 +64,18 @@ export {
   Task,
   DocumentRequest,
   Document,
+  DocumentUpload,
   Invoice,
   Payment,
   IntegrationConnection,
   WebhookEvent,
   EmailMessage,
   AuditEvent,
+  AuthSession,
+  TotpFactor,
+  RecoveryCode,
+  PasswordResetToken,
+  StaffInvitation,
   PortalCredential,
   PortalSignInCode,
 };

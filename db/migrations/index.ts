@@ -2,7 +2,9 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126041634_initial } from './Migration20261126041634_initial';
 import { Migration20261126052336_domain_model } from './Migration20261126052336_domain_model';
 import { Migration20261126060700_list_and_foreign_key_indexes } from './Migration20261126060700_list_and_foreign_key_indexes';
+import { Migration20261126070000_staff_identity } from './Migration20261126070000_staff_identity';
 import { Migration20261126070100_portal_access_and_audit } from './Migration20261126070100_portal_access_and_audit';
+import { Migration20261126070200_storage_and_email } from './Migration20261126070200_storage_and_email';
 
 /**
  * Every migration, in order. Listed explicitly so migrations run the same from tsx, Vite and bundles.
@@ -17,8 +19,10 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261126060700_list_and_foreign_key_indexes',
     class: Migration20261126060700_list_and_foreign_key_indexes,
   },
+  { name: 'Migration20261126070000_staff_identity', class: Migration20261126070000_staff_identity },
   {
     name: 'Migration20261126070100_portal_access_and_audit',
     class: Migration20261126070100_portal_access_and_audit,
   },
+  { name: 'Migration20261126070200_storage_and_email', class: Migration20261126070200_storage_and_email },
 ];

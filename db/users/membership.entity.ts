@@ -1,12 +1,12 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { idColumn, createdAtColumn } from '../shared/columns';
+import { idColumn, createdAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 import { User } from './user.entity';
 
 export const staffRoles = ['owner', 'admin', 'manager', 'preparer', 'reviewer'] as const;
 export type TStaffRole = (typeof staffRoles)[number];
 
-/** A user's role in one firm. */
+/** A user's role in one firm. A deactivated membership opens nothing; its sessions were revoked. */
 export const Membership = defineEntity({
   name: 'Membership',
   tableName: 'membership',
@@ -17,6 +17,7 @@ export const Membership = defineEntity({
     user: () => p.manyToOne(User).index(),
     role: p.enum(staffRoles),
     createdAt: createdAtColumn(),
+    deactivatedAt: timestampColumn().nullable(),
   },
 });
 

@@ -12,6 +12,7 @@ export const User = defineEntity({
     passwordHash: p.string().length(300).lazy(),
     createdAt: createdAtColumn(),
     lastSignInAt: timestampColumn().nullable(),
+    passwordChangedAt: timestampColumn().nullable(),
   },
 });
 

@@ -46,6 +46,15 @@ function webEnvSchema(source: Record<string, string | undefined>) {
         'must be a blob container name (3-63 lower-case letters, digits, dashes)',
       ),
     MAILBOX_URL: z.url('must be the URL of the local mailbox page').optional(),
+    /** A session ends after this many seconds without a request (default 30 minutes). */
+    SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
+    /** A session ends this many seconds after sign-in, however active (default 12 hours). */
+    SESSION_ABSOLUTE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(43_200),
+    /** Prepended to every Redis key this process writes (throttle counters), to share one Redis safely. */
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[\w.:-]{1,60}$/, 'must be letters, digits, dots, colons, dashes or underscores')
+      .default('cpa:'),
   });
 }
 

@@ -1,15 +1,254 @@
+/**
+ * Server-side sessions for staff and portal contacts.
+ *
+ * The browser's cookie carries only a random session ID, signed with SESSION_SECRET; the session itself
+ * is an `auth_session` row (db/auth/auth-session.entity.ts) holding the ID's SHA-256, the subject, when
+ * it was created and last seen, its idle and absolute expiry, IP and user agent, whether the second
+ * factor passed, and when and why it was revoked. Revoking the row ends the session on its next request.
+ *
+ * API (staff: kind 'staff', cookie `cpa_session`; portal: kind 'portal', cookie `cpa_portal_session`):
+ * - `startSession(request, context, { subject, secondFactorRequired })` → `{ session, setCookie }`:
+ *   a new session with a new ID (sign-in rotates the ID); the browser's previous session of that kind
+ *   is revoked ('replaced'). Put `setCookie` on the response.
+ * - `currentSession(request, kind)` → `{ state: 'active', session, subject, secondFactorPending }` or
+ *   `{ state: 'none' | 'expired' | 'revoked' }`. Read once per request (cached by Request), records
+ *   "last seen" (at most once a minute) and pushes the idle expiry out.
+ * - `completeSecondFactor(request, kind)` → `setCookie`: the second factor passed; the session gets a
+ *   new ID and its full lifetime.
+ * - `endSession(request, context, kind, reason)` → `setCookie` that clears the cookie; revokes the row.
+ * - `clearSessionCookie(kind)` → `setCookie` that clears the cookie (for a cookie whose session ended).
+ * - `sessionLifetimes(kind)`: idle and absolute lifetimes from the env
+ *   (SESSION_IDLE_TIMEOUT_SECONDS, default 30 min; SESSION_ABSOLUTE_TIMEOUT_SECONDS, default 12 h).
+ * Listing and revoking a subject's sessions: db/auth/list-auth-sessions.ts, db/auth/revoke-auth-sessions.ts.
+ */
+import { createCookie, type AppLoadContext, type Cookie } from '@remix-run/node';
 import { createCookieSessionStorage, type Session } from '@remix-run/node';
+import type {
+  IAuthSession,
+  TSessionRevokeReason,
+  TSessionSubjectKind,
+} from '../../../db/auth/auth-session.entity';
+import { completeSessionSecondFactor } from '../../../db/auth/complete-session-second-factor';
+import { createAuthSession, type TSessionLifetimes } from '../../../db/auth/create-auth-session';
+import { findAuthSession } from '../../../db/auth/find-auth-session';
+import { revokeAuthSession } from '../../../db/auth/revoke-auth-sessions';
+import type { TSessionSubject } from '../../../db/auth/session-subject';
+import { touchAuthSession } from '../../../db/auth/touch-auth-session';
+import type { TActor } from '../../../db/audit/actor';
+import { forSystem } from '../../../db/tenancy/tenant-context';
 import { webEnv } from '../env.server';
-import type { TStaffRole } from '../../../db/users/membership.entity';
+import { orm } from '../services.server';
+
+export type { TSessionSubject } from '../../../db/auth/session-subject';
+
+export const sessionCookieNames: Record<TSessionSubjectKind, string> = {
+  staff: 'cpa_session',
+  portal: 'cpa_portal_session',
+};
+
+/** A password-verified session has this long to pass its second factor. */
+const pendingSecondFactorSeconds = 15 * 60;
+
+export function sessionLifetimes(_kind: TSessionSubjectKind): TSessionLifetimes {
+  const env = webEnv();
+  return {
+    idleSeconds: env.SESSION_IDLE_TIMEOUT_SECONDS,
+    absoluteSeconds: env.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
+    pendingSecondFactorSeconds,
+  };
+}
+
+const cookies = new Map<string, Cookie>();
+
+function sessionCookie(kind: TSessionSubjectKind): Cookie {
+  const env = webEnv();
+  // Keyed by secret too: tests start servers with different secrets in one process.
+  const key = `${kind}:${env.SESSION_SECRET}:${env.NODE_ENV}`;
+  let cookie = cookies.get(key);
+  if (!cookie) {
+    cookie = createCookie(sessionCookieNames[kind], {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: env.NODE_ENV !== 'development',
+      path: '/',
+      secrets: [env.SESSION_SECRET],
+    });
+    cookies.set(key, cookie);
+  }
+  return cookie;
+}
+
+async function tokenFromCookie(request: Request, kind: TSessionSubjectKind): Promise<string | null> {
+  const value: unknown = await sessionCookie(kind).parse(request.headers.get('Cookie'));
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : null;
+}
+
+function sessionEm() {
+  return orm().then((o) => forSystem(o, 'sessions: the firm is known only after the session is read'));
+}
+
+/** The subject of a session row. */
+function subjectOf(session: IAuthSession): TSessionSubject {
+  const organizationId = session.organization.id;
+  if (session.subjectKind === 'staff') {
+    if (!session.user) throw new Error(`staff session ${session.id} has no user`);
+    return { kind: 'staff', userId: session.user.id, organizationId };
+  }
+  if (!session.contact) throw new Error(`portal session ${session.id} has no contact`);
+  return { kind: 'portal', contactId: session.contact.id, organizationId };
+}
+
+export type TCurrentSession =
+  | {
+      state: 'active';
+      session: IAuthSession;
+      subject: TSessionSubject;
+      /** The password passed but the second factor has not: only the MFA pages may open. */
+      secondFactorPending: boolean;
+    }
+  | { state: 'none' | 'expired' | 'revoked' };
+
+const currentByRequest = new WeakMap<Request, Map<TSessionSubjectKind, Promise<TCurrentSession>>>();
+
+/**
+ * The session this request's cookie names, read once per request. An active session is marked as seen
+ * (at most one write a minute), which pushes its idle expiry out.
+ */
+export function currentSession(request: Request, kind: TSessionSubjectKind): Promise<TCurrentSession> {
+  let byKind = currentByRequest.get(request);
+  if (!byKind) {
+    byKind = new Map();
+    currentByRequest.set(request, byKind);
+  }
+  let current = byKind.get(kind);
+  if (!current) {
+    current = loadCurrentSession(request, kind);
+    byKind.set(kind, current);
+  }
+  return current;
+}
+
+async function loadCurrentSession(request: Request, kind: TSessionSubjectKind): Promise<TCurrentSession> {
+  const token = await tokenFromCookie(request, kind);
+  if (!token) return { state: 'none' };
+  const em = await sessionEm();
+  const now = new Date();
+  const found = await findAuthSession(em, { token, kind, now });
+  if (found.state === 'unknown') return { state: 'none' };
+  if (found.state !== 'active') return { state: found.state };
+  const { session } = found;
+  await touchAuthSession(em, session, { idleSeconds: sessionLifetimes(kind).idleSeconds, now });
+  return {
+    state: 'active',
+    session,
+    subject: subjectOf(session),
+    secondFactorPending: session.secondFactorRequired && !session.secondFactorVerifiedAt,
+  };
+}
+
+/** Forget the cached session of a request (after it was replaced or ended within the request). */
+function forgetCurrent(request: Request): void {
+  currentByRequest.delete(request);
+}
+
+/** Who is acting on a session operation, from the request (IP from the server's load context). */
+export function sessionActor(
+  who: Pick<TActor, 'type' | 'id'>,
+  request: Request,
+  context: AppLoadContext,
+): TActor {
+  return {
+    ...who,
+    ip: context.clientIp ?? undefined,
+    userAgent: request.headers.get('user-agent') ?? undefined,
+  };
+}
+
+/**
+ * Starts a new session for a subject who just proved who they are (password, invitation link, email
+ * code) and returns the Set-Cookie header for it. A session this browser already had of the same kind
+ * is revoked first, so signing in always means a new session ID.
+ */
+export async function startSession(
+  request: Request,
+  context: AppLoadContext,
+  input: { subject: TSessionSubject; secondFactorRequired: boolean },
+): Promise<{ session: IAuthSession; setCookie: string }> {
+  const kind = input.subject.kind;
+  const em = await sessionEm();
+  const previous = await currentSession(request, kind);
+  if (previous.state === 'active') {
+    await revokeAuthSession(em, sessionActor(actorOf(previous.subject), request, context), {
+      subject: previous.subject,
+      sessionId: previous.session.id,
+      reason: 'replaced',
+    });
+  }
+  const lifetimes = sessionLifetimes(kind);
+  const { session, token } = await createAuthSession(em, {
+    subject: input.subject,
+    secondFactorRequired: input.secondFactorRequired,
+    lifetimes,
+    ip: context.clientIp ?? null,
+    userAgent: request.headers.get('user-agent'),
+  });
+  forgetCurrent(request);
+  const maxAge = input.secondFactorRequired
+    ? Math.min(lifetimes.pendingSecondFactorSeconds, lifetimes.absoluteSeconds)
+    : lifetimes.absoluteSeconds;
+  return { session, setCookie: await sessionCookie(kind).serialize(token, { maxAge }) };
+}
+
+/**
+ * The second factor of the request's session passed: the session gets a new ID and its full
+ * lifetime. Returns the Set-Cookie header with the new ID.
+ */
+export async function completeSecondFactor(request: Request, kind: TSessionSubjectKind): Promise<string> {
+  const current = await currentSession(request, kind);
+  if (current.state !== 'active') throw new Error('completeSecondFactor needs an active session');
+  const lifetimes = sessionLifetimes(kind);
+  const { token } = await completeSessionSecondFactor(await sessionEm(), {
+    sessionId: current.session.id,
+    lifetimes,
+  });
+  forgetCurrent(request);
+  return sessionCookie(kind).serialize(token, { maxAge: lifetimes.absoluteSeconds });
+}
+
+/** Signs the request's session out (revokes it) and returns the Set-Cookie header that clears the cookie. */
+export async function endSession(
+  request: Request,
+  context: AppLoadContext,
+  kind: TSessionSubjectKind,
+  reason: TSessionRevokeReason = 'signed_out',
+): Promise<string> {
+  const current = await currentSession(request, kind);
+  if (current.state === 'active') {
+    await revokeAuthSession(await sessionEm(), sessionActor(actorOf(current.subject), request, context), {
+      subject: current.subject,
+      sessionId: current.session.id,
+      reason,
+    });
+  }
+  forgetCurrent(request);
+  return clearSessionCookie(kind);
+}
+
+/** A Set-Cookie header that removes the session cookie of a kind. */
+export function clearSessionCookie(kind: TSessionSubjectKind): Promise<string> {
+  return sessionCookie(kind).serialize('', { maxAge: 0, expires: new Date(0) });
+}
+
+/** The audit actor of a session's own subject. */
+export function actorOf(subject: TSessionSubject): Pick<TActor, 'type' | 'id'> {
+  return subject.kind === 'staff'
+    ? { type: 'user', id: subject.userId }
+    : { type: 'contact', id: subject.contactId };
+}
+
+// --- portal cookie sessions (until the portal moves to the session store above) -------------------
 
 const twelveHours = 12 * 60 * 60;
-
-/** What a staff session cookie holds. */
-export interface TStaffSessionData {
-  userId: string;
-  organizationId: string;
-  role: TStaffRole;
-}
 
 /** What a portal session cookie holds: one contact of one client of one firm. */
 export interface TPortalSessionData {
@@ -18,38 +257,57 @@ export interface TPortalSessionData {
   organizationId: string;
 }
 
-function cookieOptions(name: string) {
-  const env = webEnv();
-  return {
-    name,
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    secure: env.NODE_ENV !== 'development',
-    path: '/',
-    secrets: [env.SESSION_SECRET],
-    maxAge: twelveHours,
-  };
-}
-
 type Storage<T> = ReturnType<typeof createCookieSessionStorage<T>>;
-let staffStorage: Storage<TStaffSessionData> | undefined;
 let portalStorage: Storage<TPortalSessionData> | undefined;
-
-export function staffSessionStorage(): Storage<TStaffSessionData> {
-  staffStorage ??= createCookieSessionStorage<TStaffSessionData>({ cookie: cookieOptions('cpa_session') });
-  return staffStorage;
-}
 
 /** The portal has its own cookie, so a staff member testing the portal keeps both sessions apart. */
 export function portalSessionStorage(): Storage<TPortalSessionData> {
-  portalStorage ??= createCookieSessionStorage<TPortalSessionData>({ cookie: cookieOptions('cpa_portal') });
+  const env = webEnv();
+  portalStorage ??= createCookieSessionStorage<TPortalSessionData>({
+    cookie: {
+      name: 'cpa_portal',
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: env.NODE_ENV !== 'development',
+      path: '/',
+      secrets: [env.SESSION_SECRET],
+      maxAge: twelveHours,
+    },
+  });
   return portalStorage;
-}
-
-export function getStaffSession(request: Request): Promise<Session<TStaffSessionData>> {
-  return staffSessionStorage().getSession(request.headers.get('Cookie'));
 }
 
 export function getPortalSession(request: Request): Promise<Session<TPortalSessionData>> {
   return portalSessionStorage().getSession(request.headers.get('Cookie'));
+}
+
+// --- staff cookie sessions: replaced by the session store above as the sign-in pages move to it ---
+
+/** What the staff session cookie held before server-side sessions. */
+export interface TStaffSessionData {
+  userId: string;
+  organizationId: string;
+  role: import('../../../db/users/membership.entity').TStaffRole;
+}
+
+let staffStorage: Storage<TStaffSessionData> | undefined;
+
+export function staffSessionStorage(): Storage<TStaffSessionData> {
+  const env = webEnv();
+  staffStorage ??= createCookieSessionStorage<TStaffSessionData>({
+    cookie: {
+      name: 'cpa_session',
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: env.NODE_ENV !== 'development',
+      path: '/',
+      secrets: [env.SESSION_SECRET],
+      maxAge: twelveHours,
+    },
+  });
+  return staffStorage;
+}
+
+export function getStaffSession(request: Request): Promise<Session<TStaffSessionData>> {
+  return staffSessionStorage().getSession(request.headers.get('Cookie'));
 }
