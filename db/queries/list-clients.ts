@@ -18,6 +18,8 @@ export interface TListClientsInput {
   kind?: TClientKind;
   /** Names starting with this, ignoring case and leading blanks. */
   namePrefix?: string;
+  /** Only these clients (a preparer's: those of the engagements assigned to them). */
+  clientIds?: readonly string[];
   /** `nextCursor` of the previous page. */
   after?: string | null;
   limit?: number;
@@ -35,6 +37,7 @@ export async function listClients(em: EntityManager, input: TListClientsInput): 
   const where: FilterQuery<IClient>[] = [{ organization: input.organizationId }];
   if (input.status) where.push({ status: input.status });
   if (input.kind) where.push({ kind: input.kind });
+  if (input.clientIds) where.push({ id: { $in: [...input.clientIds] } });
   // Leading blanks are noise; a trailing one is part of the prefix ("ben " is not "Benedict").
   const prefix = input.namePrefix?.trimStart();
   if (prefix) where.push({ displayName: { $ilike: `${escapeLike(prefix)}%` } });

@@ -16,6 +16,8 @@ export interface TListEngagementsInput {
   organizationId: string;
   stage?: string;
   type?: TEngagementType;
+  /** Only engagements this staff member is assigned to, as preparer or reviewer. */
+  assignedToUserId?: string;
   /** `recent`: last changed first (default). `due`: soonest due first, engagements without a due date last. */
   order?: 'recent' | 'due';
   /** `nextCursor` of the previous page (of the same order). */
@@ -39,6 +41,9 @@ export async function listEngagements(
   const filters: FilterQuery<IEngagement>[] = [{ organization: input.organizationId }];
   if (input.stage) filters.push({ stage: input.stage });
   if (input.type) filters.push({ type: input.type });
+  if (input.assignedToUserId) {
+    filters.push({ $or: [{ preparer: input.assignedToUserId }, { reviewer: input.assignedToUserId }] });
+  }
 
   if (input.order === 'due') {
     return pageNullsLast<IEngagement>({

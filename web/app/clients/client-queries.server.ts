@@ -3,6 +3,8 @@ import { Contact } from '../../../db/clients/contact.entity';
 import { Engagement } from '../../../db/engagements/engagement.entity';
 import type { EntityManager } from '../../../db/types';
 import { listClients as listClientsPage } from '../../../db/queries/list-clients';
+import type { TEngagementVisibility } from '../auth/permissions.server';
+import { canSeeClient, engagementCondition, visibleClientIds } from '../engagements/engagement-scope.server';
 import { engagementTypeLabels, stageLabel } from '../engagements/stages.server';
 import type { TDateFormat } from '../ui/dates.server';
 
@@ -17,15 +19,23 @@ export interface TClientRow {
 }
 
 /**
- * One page of a firm's clients in name order, optionally those whose name starts with `search`
- * (keyset pagination on (display_name, id), see db/queries/list-clients.ts).
+ * One page of the clients a staff member may see, in name order, optionally those whose name starts
+ * with `search` (keyset pagination on (display_name, id), see db/queries/list-clients.ts).
  */
 export async function listClients(
   em: EntityManager,
-  input: { organizationId: string; search: string; after: string | null; format: TDateFormat },
+  input: {
+    organizationId: string;
+    visibility: TEngagementVisibility;
+    search: string;
+    after: string | null;
+    format: TDateFormat;
+  },
 ): Promise<{ rows: TClientRow[]; nextCursor: string | null }> {
+  const clientIds = await visibleClientIds(em, input);
   const page = await listClientsPage(em, {
     organizationId: input.organizationId,
+    clientIds: clientIds ?? undefined,
     namePrefix: input.search || undefined,
     after: input.after,
     limit: clientsPageSize,
@@ -48,11 +58,15 @@ function formatUsPhone(phone: string): string {
   return digits ? `(${digits[1]}) ${digits[2]}-${digits[3]}` : phone;
 }
 
-/** A client of this firm with its contacts and engagements; null when there is no such client here. */
+/**
+ * A client of this firm with its contacts and the engagements this staff member may see; null when
+ * there is no such client here, or it is not theirs to see.
+ */
 export async function getClientDetail(
   em: EntityManager,
-  input: { organizationId: string; clientId: string; format: TDateFormat },
+  input: { organizationId: string; visibility: TEngagementVisibility; clientId: string; format: TDateFormat },
 ) {
+  if (!(await canSeeClient(em, input))) return null;
   const client = await em.findOne(Client, { id: input.clientId, organization: input.organizationId });
   if (!client) return null;
   const [contacts, engagements] = await Promise.all([
@@ -63,7 +77,12 @@ export async function getClientDetail(
     ),
     em.find(
       Engagement,
-      { client: client.id, organization: input.organizationId },
+      {
+        $and: [
+          { client: client.id, organization: input.organizationId },
+          engagementCondition(input.visibility),
+        ],
+      },
       { orderBy: { createdAt: 'desc' } },
     ),
   ]);

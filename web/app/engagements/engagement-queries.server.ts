@@ -3,7 +3,9 @@ import { EngagementEvent } from '../../../db/engagements/engagement-event.entity
 import { Task } from '../../../db/tasks/task.entity';
 import type { EntityManager } from '../../../db/types';
 import { listEngagements as listEngagementsPage } from '../../../db/queries/list-engagements';
+import type { TEngagementVisibility } from '../auth/permissions.server';
 import type { TDateFormat } from '../ui/dates.server';
+import { assignedUserId, engagementCondition } from './engagement-scope.server';
 import { stageLabel } from './stages.server';
 
 export const engagementsPageSize = 25;
@@ -32,13 +34,22 @@ function toRow(engagement: IEngagement, format: TDateFormat): TEngagementRow {
   };
 }
 
-/** One page of a firm's engagements, most recently changed first (see db/queries/list-engagements.ts). */
+/**
+ * One page of the engagements a staff member may see, most recently changed first
+ * (see db/queries/list-engagements.ts).
+ */
 export async function listEngagements(
   em: EntityManager,
-  input: { organizationId: string; after: string | null; format: TDateFormat },
+  input: {
+    organizationId: string;
+    visibility: TEngagementVisibility;
+    after: string | null;
+    format: TDateFormat;
+  },
 ): Promise<{ rows: TEngagementRow[]; nextCursor: string | null }> {
   const page = await listEngagementsPage(em, {
     organizationId: input.organizationId,
+    assignedToUserId: assignedUserId(input.visibility),
     order: 'recent',
     after: input.after,
     limit: engagementsPageSize,
@@ -50,24 +61,35 @@ export async function listEngagements(
   };
 }
 
-/** The firm's most recently changed engagements, for the dashboard. */
+/** The most recently changed engagements a staff member may see, for the dashboard. */
 export async function recentEngagements(
   em: EntityManager,
-  input: { organizationId: string; limit: number; format: TDateFormat },
+  input: { organizationId: string; visibility: TEngagementVisibility; limit: number; format: TDateFormat },
 ): Promise<TEngagementRow[]> {
   const engagements = await em.find(
     Engagement,
-    { organization: input.organizationId },
+    { $and: [{ organization: input.organizationId }, engagementCondition(input.visibility)] },
     { populate: ['client'], orderBy: { updatedAt: 'desc', id: 'desc' }, limit: input.limit },
   );
   return engagements.map((engagement) => toRow(engagement, input.format));
 }
 
-/** An engagement of this firm with its client, or null (missing and foreign look the same). */
-export function findEngagement(em: EntityManager, input: { organizationId: string; engagementId: string }) {
+/**
+ * An engagement of this firm that this staff member may see, with its client, or null (missing,
+ * another firm's and not assigned to them all look the same).
+ */
+export function findEngagement(
+  em: EntityManager,
+  input: { organizationId: string; engagementId: string; visibility: TEngagementVisibility },
+) {
   return em.findOne(
     Engagement,
-    { id: input.engagementId, organization: input.organizationId },
+    {
+      $and: [
+        { id: input.engagementId, organization: input.organizationId },
+        engagementCondition(input.visibility),
+      ],
+    },
     { populate: ['client'] },
   );
 }

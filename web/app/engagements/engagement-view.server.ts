@@ -8,6 +8,7 @@ import {
 } from '../../../workflows/onboarding/client-onboarding.contracts';
 import { readOnboardingState, type TOnboardingLiveState } from '../onboarding/onboarding-workflow.server';
 import { temporalUiUrl } from '../temporal/temporal.server';
+import type { TEngagementVisibility } from '../auth/permissions.server';
 import type { TDateFormat } from '../ui/dates.server';
 import { engagementOpenTasks, engagementTimeline, findEngagement } from './engagement-queries.server';
 import { engagementTypeLabels, isOnboardingStage, stageLabel, stageSteps } from './stages.server';
@@ -81,7 +82,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function waitForEngagement(
   em: EntityManager,
-  input: { organizationId: string; engagementId: string },
+  input: { organizationId: string; engagementId: string; visibility: TEngagementVisibility },
   waitMs: number,
 ) {
   const deadline = Date.now() + waitMs;
@@ -129,7 +130,13 @@ async function readLiveState(engagement: {
  */
 export async function engagementView(
   em: EntityManager,
-  input: { organizationId: string; engagementId: string; format: TDateFormat; waitMs?: number },
+  input: {
+    organizationId: string;
+    engagementId: string;
+    visibility: TEngagementVisibility;
+    format: TDateFormat;
+    waitMs?: number;
+  },
 ) {
   const engagement = await waitForEngagement(em, input, input.waitMs ?? 0);
   if (!engagement) return null;

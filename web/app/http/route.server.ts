@@ -8,7 +8,13 @@ import { AppError } from '../../../lib/errors';
 import type { EntityManager } from '../../../db/types';
 import type { TActor } from '../../../db/audit/actor';
 import { requirePortalContact, requireStaff, type TPortalContact, type TStaff } from '../auth/guards.server';
-import { can, type TStaffAction } from '../auth/permissions.server';
+import { Organization } from '../../../db/organizations/organization.entity';
+import {
+  can,
+  engagementVisibility,
+  type TEngagementVisibility,
+  type TStaffAction,
+} from '../auth/permissions.server';
 import { orm } from '../services.server';
 import type { TRouteErrorData } from './route-error';
 import { RedirectError } from './redirect.server';
@@ -57,26 +63,46 @@ export function notFound(what = 'This page'): never {
   throw new AppError('not_found', `${what} could not be found.`);
 }
 
+/** What a staff loader or action gets. */
+export interface TStaffRouteContext {
+  staff: TStaff;
+  /** Scoped to the staff member's firm. */
+  em: EntityManager;
+  actor: TActor;
+  /** Which engagements (and so clients, tasks, documents) they may see: apply it to every query. */
+  visibility: TEngagementVisibility;
+}
+
 /**
- * A staff loader or action: requires a signed-in staff member allowed to do `action`, forks an
- * EntityManager for this request, and maps errors (see handleRouteErrors).
+ * A staff loader or action: requires a signed-in staff member allowed to do `action` (else the
+ * same 404 as a missing page), forks an EntityManager for this request scoped to their firm, works
+ * out which engagements they may see, and maps errors (see handleRouteErrors).
  */
 export function staffRoute<T>(
   { request, context }: RouteArgs,
   action: TStaffAction,
-  body: (ctx: { staff: TStaff; em: EntityManager; actor: TActor }) => Promise<T>,
+  body: (ctx: TStaffRouteContext) => Promise<T>,
 ): Promise<T> {
   return handleRouteErrors(context, async () => {
     await verifyCsrf(request);
     const staff = await requireStaff(request);
     if (!can(staff.role, action)) notFound();
     const em = forTenant(await orm(), staff.organizationId);
-    return body({ staff, em, actor: requestActor({ type: 'user', id: staff.userId }, request, context) });
+    // Only a role limited to its assignments needs the firm's setting.
+    const settings = can(staff.role, 'engagements.view_all')
+      ? {}
+      : (await em.findOneOrFail(Organization, { id: staff.organizationId })).settings;
+    return body({
+      staff,
+      em,
+      actor: requestActor({ type: 'user', id: staff.userId }, request, context),
+      visibility: engagementVisibility(staff, settings),
+    });
   });
 }
 
 /** Who is acting, from where: for the audit events that domain operations write. */
-function requestActor(who: Pick<TActor, 'type' | 'id'>, request: Request, context: AppLoadContext): TActor {
+export function requestActor(who: Pick<TActor, 'type' | 'id'>, request: Request, context: AppLoadContext): TActor {
   return {
     ...who,
     ip: context.clientIp ?? undefined,

@@ -10,11 +10,12 @@ import { PageErrorBoundary } from '../ui/error-panel';
 export const meta: MetaFunction = () => [{ title: 'Dashboard · CPA Platform' }];
 
 export async function loader(args: LoaderFunctionArgs) {
-  return staffRoute(args, 'dashboard.view', async ({ staff, em }) => ({
+  return staffRoute(args, 'dashboard.view', async ({ staff, em, visibility }) => ({
     greeting: staff.userName.split(' ')[0] ?? staff.userName,
     canCreateClients: can(staff.role, 'clients.create'),
     ...(await dashboardSummary(em, {
       organizationId: staff.organizationId,
+      visibility,
       format: dateFormat(staff.timeZone),
     })),
   }));

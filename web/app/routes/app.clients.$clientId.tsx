@@ -12,11 +12,12 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 export async function loader(args: LoaderFunctionArgs) {
-  return staffRoute(args, 'clients.view', async ({ staff, em }) => {
+  return staffRoute(args, 'clients.view', async ({ staff, em, visibility }) => {
     const clientId = args.params.clientId;
     if (!isUuid(clientId)) notFound('This client');
     const client = await getClientDetail(em, {
       organizationId: staff.organizationId,
+      visibility,
       clientId,
       format: dateFormat(staff.timeZone),
     });

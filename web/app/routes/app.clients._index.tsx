@@ -10,12 +10,13 @@ import { PageErrorBoundary } from '../ui/error-panel';
 export const meta: MetaFunction = () => [{ title: 'Clients · CPA Platform' }];
 
 export async function loader(args: LoaderFunctionArgs) {
-  return staffRoute(args, 'clients.view', async ({ staff, em }) => {
+  return staffRoute(args, 'clients.view', async ({ staff, em, visibility }) => {
     const url = new URL(args.request.url);
     const search = (url.searchParams.get('q') ?? '').trim().slice(0, 100);
     const after = url.searchParams.get('after');
     const page = await listClients(em, {
       organizationId: staff.organizationId,
+      visibility,
       search,
       after,
       format: dateFormat(staff.timeZone),

@@ -13,13 +13,19 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 export async function loader(args: LoaderFunctionArgs) {
-  return staffRoute(args, 'engagements.view', async ({ staff, em }) => {
+  return staffRoute(args, 'engagements.view', async ({ staff, em, visibility }) => {
     const engagementId = args.params.engagementId;
     if (!isUuid(engagementId)) notFound('This engagement');
     // `?client=` is set by the redirect after starting onboarding: the row may be a moment away.
     const clientId = new URL(args.request.url).searchParams.get('client');
-    const justStarted = isUuid(clientId ?? undefined) ? clientId : null;
-    const input = { organizationId: staff.organizationId, engagementId, format: dateFormat(staff.timeZone) };
+    // Only someone who sees every engagement is shown one that is still starting: it has no assignees yet.
+    const justStarted = isUuid(clientId ?? undefined) && visibility.kind === 'all' ? clientId : null;
+    const input = {
+      organizationId: staff.organizationId,
+      engagementId,
+      visibility,
+      format: dateFormat(staff.timeZone),
+    };
     const view =
       (await engagementView(em, { ...input, waitMs: justStarted ? 2_000 : 0 })) ??
       (justStarted ? await pendingEngagementView({ ...input, clientId: justStarted }) : null);

@@ -6,10 +6,14 @@ import { notFound, staffRoute } from '../http/route.server';
 
 /** Server-Sent Events: one `data:` line per change of this engagement, for its open pages. */
 export async function loader(args: LoaderFunctionArgs) {
-  return staffRoute(args, 'engagements.view', async ({ staff, em }) => {
+  return staffRoute(args, 'engagements.view', async ({ staff, em, visibility }) => {
     const engagementId = args.params.engagementId;
     if (!isUuid(engagementId)) notFound('This engagement');
-    const engagement = await findEngagement(em, { organizationId: staff.organizationId, engagementId });
+    const engagement = await findEngagement(em, {
+      organizationId: staff.organizationId,
+      engagementId,
+      visibility,
+    });
     if (!engagement) notFound('This engagement');
     return engagementEventStream(engagement.id, args.request.signal);
   });

@@ -9,10 +9,11 @@ import { PageErrorBoundary } from '../ui/error-panel';
 export const meta: MetaFunction = () => [{ title: 'Engagements · CPA Platform' }];
 
 export async function loader(args: LoaderFunctionArgs) {
-  return staffRoute(args, 'engagements.view', async ({ staff, em }) => {
+  return staffRoute(args, 'engagements.view', async ({ staff, em, visibility }) => {
     const after = new URL(args.request.url).searchParams.get('after');
     const page = await listEngagements(em, {
       organizationId: staff.organizationId,
+      visibility,
       after,
       format: dateFormat(staff.timeZone),
     });

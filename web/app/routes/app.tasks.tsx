@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { completeTask } from '../../../db/tasks/complete-task';
 import { can } from '../auth/permissions.server';
 import { notFound, staffRoute } from '../http/route.server';
-import { listOpenTasks } from '../tasks/task-queries.server';
+import { canSeeTask, listOpenTasks } from '../tasks/task-queries.server';
 import { EmptyState, PageHeader } from '../ui/components';
 import { dateFormat } from '../ui/dates.server';
 import { PageErrorBoundary } from '../ui/error-panel';
@@ -15,9 +15,10 @@ export const meta: MetaFunction = () => [{ title: 'Tasks · CPA Platform' }];
 const openTasksShown = 200;
 
 export async function loader(args: LoaderFunctionArgs) {
-  return staffRoute(args, 'tasks.view', async ({ staff, em }) => ({
+  return staffRoute(args, 'tasks.view', async ({ staff, em, visibility }) => ({
     tasks: await listOpenTasks(em, {
       organizationId: staff.organizationId,
+      visibility,
       limit: openTasksShown,
       format: dateFormat(staff.timeZone),
     }),
@@ -28,9 +29,13 @@ export async function loader(args: LoaderFunctionArgs) {
 const ZCompleteTaskForm = z.object({ taskId: z.uuid() });
 
 export async function action(args: ActionFunctionArgs) {
-  return staffRoute(args, 'tasks.complete', async ({ staff, em, actor }) => {
+  return staffRoute(args, 'tasks.complete', async ({ staff, em, actor, visibility }) => {
     const parsed = ZCompleteTaskForm.safeParse(Object.fromEntries(await args.request.formData()));
     if (!parsed.success) notFound('This task');
+    const { taskId } = parsed.data;
+    if (!(await canSeeTask(em, { organizationId: staff.organizationId, visibility, taskId }))) {
+      notFound('This task');
+    }
     const task = await completeTask(em, {
       organizationId: staff.organizationId,
       taskId: parsed.data.taskId,

@@ -1,5 +1,7 @@
 import { Task } from '../../../db/tasks/task.entity';
 import type { EntityManager } from '../../../db/types';
+import type { TEngagementVisibility } from '../auth/permissions.server';
+import { taskCondition } from '../engagements/engagement-scope.server';
 import type { TDateFormat } from '../ui/dates.server';
 
 export interface TOpenTaskRow {
@@ -16,15 +18,21 @@ export interface TOpenTaskRow {
   overdue: boolean;
 }
 
-/** The firm's open tasks, soonest due first (undated last). */
+/** The open tasks a staff member may see, soonest due first (undated last). */
 export async function listOpenTasks(
   em: EntityManager,
-  input: { organizationId: string; limit: number; format: TDateFormat; now?: Date },
+  input: {
+    organizationId: string;
+    visibility: TEngagementVisibility;
+    limit: number;
+    format: TDateFormat;
+    now?: Date;
+  },
 ): Promise<TOpenTaskRow[]> {
   const now = input.now ?? new Date();
   const tasks = await em.find(
     Task,
-    { organization: input.organizationId, status: 'open' },
+    { $and: [{ organization: input.organizationId, status: 'open' }, taskCondition(input.visibility)] },
     {
       populate: ['client', 'engagement', 'assignee'],
       orderBy: { dueAt: 'asc nulls last', createdAt: 'asc' },
@@ -44,4 +52,15 @@ export async function listOpenTasks(
     due: task.dueAt ? input.format.dateTime(task.dueAt) : null,
     overdue: task.dueAt ? task.dueAt.getTime() < now.getTime() : false,
   }));
+}
+
+/** Whether a staff member may see (and so act on) one task of their firm. */
+export async function canSeeTask(
+  em: EntityManager,
+  input: { organizationId: string; visibility: TEngagementVisibility; taskId: string },
+): Promise<boolean> {
+  const count = await em.count(Task, {
+    $and: [{ id: input.taskId, organization: input.organizationId }, taskCondition(input.visibility)],
+  });
+  return count > 0;
 }
