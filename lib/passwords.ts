@@ -26,15 +26,43 @@ export async function hashPassword(password: string): Promise<string> {
   ].join('$');
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/** The parts of a stored hash, or null when it is not one this module wrote. */
+function parseHash(stored: string) {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password.normalize('NFKC'), Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
+  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return null;
+  const cost = { N: Number(n), r: Number(r), p: Number(p) };
+  const sane =
+    Number.isInteger(cost.N) &&
+    cost.N >= 2 &&
+    (cost.N & (cost.N - 1)) === 0 &&
+    Number.isInteger(cost.r) &&
+    cost.r >= 1 &&
+    Number.isInteger(cost.p) &&
+    cost.p >= 1 &&
+    128 * cost.N * cost.r <= params.maxmem;
+  return sane
+    ? { ...cost, salt: Buffer.from(salt, 'base64url'), hash: Buffer.from(hash, 'base64url') }
+    : null;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parsed = parseHash(stored);
+  if (!parsed || parsed.hash.length === 0) return false;
+  const actual = await scrypt(password.normalize('NFKC'), parsed.salt, parsed.hash.length, {
+    N: parsed.N,
+    r: parsed.r,
+    p: parsed.p,
     maxmem: params.maxmem,
   });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  return actual.length === parsed.hash.length && timingSafeEqual(actual, parsed.hash);
+}
+
+/**
+ * Whether a stored hash was made with weaker parameters than today's (or a shorter key): sign-in
+ * hashes the password again with the current ones once it has been verified.
+ */
+export function needsRehash(stored: string): boolean {
+  const parsed = parseHash(stored);
+  if (!parsed) return true;
+  return parsed.N < params.N || parsed.r < params.r || parsed.p < params.p || parsed.hash.length < keyLength;
 }

@@ -1,12 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashPassword } from '../../lib/passwords';
+import { SensitiveString } from '../../lib/crypto/sensitive-string';
+import { TotpFactor } from '../auth/totp-factor.entity';
 import type { TClientKind, TClientStatus } from '../clients/client.entity';
 import type { TEngagementType } from '../engagements/engagement.entity';
 import { Organization, defaultOrganizationSettings } from '../organizations/organization.entity';
 import { hashPortalToken } from '../portal/issue-portal-link';
-import type { TStaffRole } from '../users/membership.entity';
+import { Membership, type TStaffRole } from '../users/membership.entity';
 import { addDays, currentTaxYear, periodBefore } from './dates';
-import { demoFirm, demoLogins, demoPortalToken, demoStaffPassword } from './demo-logins';
+import { demoFirm, demoLogins, demoPortalToken, demoStaffPassword, demoTotpSecret } from './demo-logins';
 import {
   businessName,
   buildClientWithContacts,
@@ -75,13 +77,46 @@ export async function seedDemoFirm(
     throw new Error('The demo seed never runs in production.');
   }
   return em.transactional(async (tx) => {
-    if (await tx.findOne(Organization, { slug: demoFirm.slug }))
+    const existing = await tx.findOne(Organization, { slug: demoFirm.slug });
+    if (existing) {
+      await addMissingDemoAuthenticators(tx, existing.id);
       return { created: false, firmName: demoFirm.name };
+    }
     const passwordHash = await hashPassword(demoStaffPassword);
-    const rows = buildDemoFirm(seedContext('harborview-demo', options.now ?? new Date()), passwordHash);
+    const now = options.now ?? new Date();
+    const rows = buildDemoFirm(seedContext('harborview-demo', now), passwordHash);
     persistSeedRows(tx, rows);
+    // Staff sign in with a second factor: each demo staff member has an authenticator already set up,
+    // with a secret derived from their email (demo-logins.ts prints them).
+    for (const user of rows.users) {
+      tx.create(TotpFactor, {
+        user: user.id,
+        secret: new SensitiveString(demoTotpSecret(user.email)),
+        createdAt: user.createdAt,
+        confirmedAt: user.createdAt,
+        lastUsedStep: null,
+      });
+    }
     return { created: true, firmName: demoFirm.name };
   });
+}
+
+/** A demo firm seeded before staff needed a second factor: its staff get their demo authenticators. */
+async function addMissingDemoAuthenticators(em: EntityManager, organizationId: string): Promise<void> {
+  const memberships = await em.find(Membership, { organization: organizationId }, { populate: ['user'] });
+  const users = memberships.map((membership) => membership.user);
+  const withFactor = new Set(
+    (await em.find(TotpFactor, { user: { $in: users.map((user) => user.id) } })).map((f) => f.user.id),
+  );
+  for (const user of users) {
+    if (withFactor.has(user.id)) continue;
+    em.create(TotpFactor, {
+      user: user.id,
+      secret: new SensitiveString(demoTotpSecret(user.email)),
+      confirmedAt: new Date(),
+      lastUsedStep: null,
+    });
+  }
 }
 
 interface TDemoStaff {
