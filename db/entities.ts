@@ -23,6 +23,11 @@ import { PasswordResetToken } from './auth/password-reset-token.entity';
 import { StaffInvitation } from './auth/staff-invitation.entity';
 import { PortalCredential } from './portal/portal-credential.entity';
 import { PortalSignInCode } from './portal/portal-sign-in-code.entity';
+import { TaxReturnApproval } from './tax-return/tax-return-approval.entity';
+import { CloseQuestion } from './close/close-question.entity';
+import { CloseReconciliation } from './close/close-reconciliation.entity';
+import { CloseAdjustment } from './close/close-adjustment.entity';
+import { BookkeepingService } from './close/bookkeeping-service.entity';
 
 export const entities = [
   Organization,
@@ -50,6 +55,11 @@ export const entities = [
   StaffInvitation,
   PortalCredential,
   PortalSignInCode,
+  TaxReturnApproval,
+  CloseQuestion,
+  CloseReconciliation,
+  CloseAdjustment,
+  BookkeepingService,
 ];
 
 export {
@@ -78,4 +88,9 @@ export {
   StaffInvitation,
   PortalCredential,
   PortalSignInCode,
+  TaxReturnApproval,
+  CloseQuestion,
+  CloseReconciliation,
+  CloseAdjustment,
+  BookkeepingService,
 };

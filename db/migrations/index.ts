@@ -5,6 +5,7 @@ import { Migration20261126060700_list_and_foreign_key_indexes } from './Migratio
 import { Migration20261126070000_staff_identity } from './Migration20261126070000_staff_identity';
 import { Migration20261126070100_portal_access_and_audit } from './Migration20261126070100_portal_access_and_audit';
 import { Migration20261126070200_storage_and_email } from './Migration20261126070200_storage_and_email';
+import { Migration20261126070600_tax_and_close } from './Migration20261126070600_tax_and_close';
 
 /**
  * Every migration, in order. Listed explicitly so migrations run the same from tsx, Vite and bundles.
@@ -25,4 +26,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261126070100_portal_access_and_audit,
   },
   { name: 'Migration20261126070200_storage_and_email', class: Migration20261126070200_storage_and_email },
+  { name: 'Migration20261126070600_tax_and_close', class: Migration20261126070600_tax_and_close },
 ];
