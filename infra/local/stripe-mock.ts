@@ -11,7 +11,7 @@ import { createProcessSupervisor, type ManagedProcess, type ProcessSupervisor } 
 import { waitUntilReady } from './wait';
 
 /** stripe-mock accepts any key that looks like a test secret key; it checks only the shape. */
-export const STRIPE_MOCK_API_KEY = 'sk_test_stripe_mock';
+export const STRIPE_MOCK_API_KEY = 'sk_test_123';
 
 export interface StripeMockOptions {
   /** The stripe-mock binary (see resolveStripeMock in tools.ts). */
