@@ -1,0 +1,51 @@
+/**
+ * Staff actions as Temporal updates with validators. The validator runs before the update is
+ * accepted: when it throws, the caller gets the readable message and nothing is written to the
+ * workflow's history. Runs inside workflows only.
+ */
+import type { UpdateDefinition } from '@temporalio/common';
+import { setHandler } from '@temporalio/workflow';
+import type { z } from 'zod';
+import { rejectUpdate } from './engagement.contracts';
+
+/** The first problem of a failed parse, as a sentence ("reason: Say why the document is rejected"). */
+export function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'The request is not valid.';
+  return issue.message;
+}
+
+export interface TStaffUpdateOptions<TInput, TParsed, TResult> {
+  /** Checked in the validator (readable rejection) and parsed again in the handler (defaults applied). */
+  schema: z.ZodType<TParsed, TInput>;
+  /**
+   * Checks the update against the workflow's current state, without changing it. Returns the reason
+   * in words when the action is not possible now (e.g. "This item is already waived."), or null.
+   */
+  check?: (input: TParsed) => string | null;
+  /** Applies the accepted update. Runs after the validator; may await activities. */
+  handle: (input: TParsed) => Promise<TResult> | TResult;
+}
+
+/**
+ * Registers a staff update: zod validation and the state check run in the validator (so a refusal
+ * leaves no history), then `handle` runs with the parsed input.
+ */
+export function setStaffUpdateHandler<TInput, TParsed, TResult, Name extends string>(
+  update: UpdateDefinition<TResult, [TInput], Name>,
+  options: TStaffUpdateOptions<TInput, TParsed, TResult>,
+): void {
+  const definition: UpdateDefinition<TResult, [TInput]> = update;
+  setHandler<TResult, [TInput], UpdateDefinition<TResult, [TInput]>>(
+    definition,
+    async (input: TInput) => options.handle(options.schema.parse(input)),
+    {
+      validator: (input: TInput) => {
+        const parsed = options.schema.safeParse(input);
+        if (!parsed.success) rejectUpdate(firstIssue(parsed.error), 'invalid_input');
+        const reason = options.check?.(parsed.data);
+        if (reason) rejectUpdate(reason, 'not_possible_now');
+      },
+    },
+  );
+}
