@@ -25,9 +25,7 @@ export function engagementCondition(visibility: TEngagementVisibility): FilterQu
 /** The condition on tasks: assigned to them, or on an engagement they may see. */
 export function taskCondition(visibility: TEngagementVisibility): FilterQuery<ITask> {
   if (visibility.kind === 'all') return {};
-  return {
-    $or: [{ assignee: visibility.userId }, { engagement: assignedTo(visibility.userId) }],
-  } as FilterQuery<ITask>;
+  return { $or: [{ assignee: visibility.userId }, { engagement: assignedTo(visibility.userId) }] };
 }
 
 /** The user ID to restrict engagement lists to, or undefined when all are visible. */
@@ -80,7 +78,10 @@ export async function canSeeDocument(
   if (visibility.kind === 'all') return true;
   if (document.engagement) {
     const count = await em.count(Engagement, {
-      $and: [{ organization: input.organizationId, id: document.engagement.id }, assignedTo(visibility.userId)],
+      $and: [
+        { organization: input.organizationId, id: document.engagement.id },
+        assignedTo(visibility.userId),
+      ],
     });
     return count > 0;
   }
