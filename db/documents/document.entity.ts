@@ -20,6 +20,10 @@ export interface TExtractedField {
   page: number | null;
   /** Polygon in page units (x1, y1, x2, y2, ...), when the reader reports one. */
   boundingRegion: number[] | null;
+  /** What a person calls the field, e.g. "Box 1: Wages, tips, other compensation". */
+  label?: string;
+  /** Set when a reviewer corrected the value: what the reader had read. */
+  correctedFrom?: string | number | null;
 }
 
 /** An uploaded file. The blob key never contains client names. */
@@ -49,6 +53,14 @@ export const Document = defineEntity({
     category: p.string().length(60),
     ocrStatus: p.enum(ocrStatuses).default('pending'),
     extractedFields: p.json<TExtractedField[]>().nullable(),
+    /** How sure the reader was about the document as a whole (0-1). */
+    extractionConfidence: p.double().nullable(),
+    /** The model that read it, e.g. `prebuilt-tax.us.w2` or `local/ocr`. */
+    extractionModel: p.string().length(120).nullable(),
+    /** Sentences the reader left for the reviewer (never sensitive values). */
+    extractionWarnings: p.json<string[]>().nullable(),
+    /** The reviewer's reason when rejecting (shown to the client), or a note when accepting. */
+    reviewNote: p.string().length(500).nullable(),
     reviewStatus: p.enum(documentReviewStatuses).default('pending'),
     reviewer: () => p.manyToOne(User).nullable(),
     reviewedAt: timestampColumn().nullable(),

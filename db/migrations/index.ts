@@ -6,6 +6,7 @@ import { Migration20261126070000_staff_identity } from './Migration2026112607000
 import { Migration20261126070100_portal_access_and_audit } from './Migration20261126070100_portal_access_and_audit';
 import { Migration20261126070200_storage_and_email } from './Migration20261126070200_storage_and_email';
 import { Migration20261126070600_tax_and_close } from './Migration20261126070600_tax_and_close';
+import { Migration20261126070500_engagement_engine } from './Migration20261126070500_engagement_engine';
 
 /**
  * Every migration, in order. Listed explicitly so migrations run the same from tsx, Vite and bundles.
@@ -27,4 +28,8 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: 'Migration20261126070200_storage_and_email', class: Migration20261126070200_storage_and_email },
   { name: 'Migration20261126070600_tax_and_close', class: Migration20261126070600_tax_and_close },
+  {
+    name: 'Migration20261126070500_engagement_engine',
+    class: Migration20261126070500_engagement_engine,
+  },
 ];
