@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { log } from '@temporalio/activity';
 import type { Mailer } from '../../integrations/email/mailer';
@@ -11,8 +10,8 @@ import {
   recordEngagementProgress,
   type TEngagementProgress,
 } from '../../db/engagements/record-engagement-progress';
-import { claimEmail } from '../../db/email/claim-email';
-import { markEmailSent } from '../../db/email/mark-email-sent';
+import { EmailMessage } from '../../db/email/email-message.entity';
+import { sendEmailOnce } from '../../db/email/send-email-once';
 import { issuePortalLink } from '../../db/portal/issue-portal-link';
 import { createTask } from '../../db/tasks/create-task';
 import { completeTask } from '../../db/tasks/complete-task';
@@ -25,7 +24,7 @@ import { failFastOnBusinessErrors } from '../shared/business-errors';
 import { forTenant } from '../../db/tenancy/tenant-context';
 import { systemActor, type TActor } from '../../db/audit/actor';
 import { isAppError } from '../../lib/errors';
-import { onboardingEmailSubject, renderOnboardingEmail } from './onboarding-emails';
+import { failFastOnPermanentEmailErrors } from '../shared/email-delivery-errors';
 
 export interface OnboardingActivityDeps {
   orm: MikroORM;
@@ -99,52 +98,56 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
 
     /** Sends the portal invitation or a reminder, at most once per business key (the sent-log). */
     async sendOnboardingEmail(input: TSendOnboardingEmailInput): Promise<{ sent: boolean }> {
-      return failFastOnBusinessErrors(async () => {
-        const em = forTenant(orm, input.organizationId);
-        const idempotencyKey =
-          input.kind === 'invitation'
-            ? `${input.workflowId}:invitation`
-            : `${input.workflowId}:reminder:${input.reminderNumber ?? 0}`;
-        const contact = await em.findOneOrFail(
-          Contact,
-          { id: input.contactId, organization: input.organizationId },
-          { populate: ['organization'] },
-        );
-        const claim = await claimEmail(em, {
-          organizationId: input.organizationId,
-          idempotencyKey,
-          template: `onboarding-${input.kind}`,
-          toAddress: contact.email,
-          subject: onboardingEmailSubject(input.kind, contact.organization.name),
-        });
-        if (claim.alreadySent) {
-          log.info('onboarding email already sent; not sending again', { idempotencyKey });
-          return { sent: false };
-        }
-        const link = await issuePortalLink(em, {
-          organizationId: input.organizationId,
-          contactId: contact.id,
-          purpose: `onboarding-${input.kind}`,
-        });
-        const email = renderOnboardingEmail({
-          kind: input.kind,
-          firmName: contact.organization.name,
-          contactName: contact.name,
-          portalUrl: `${publicUrl.replace(/\/$/, '')}/portal/invite/${link.token}`,
-          expiresAt: link.expiresAt,
-        });
-        const keyHash = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
-        const result = await mailer.send({
-          to: contact.email,
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          messageId: `<${keyHash}@cpa-platform.local>`,
-          headers: { 'X-CPA-Idempotency-Key': keyHash },
-        });
-        await markEmailSent(em, { emailId: claim.message.id, providerMessageId: result.messageId });
-        return { sent: true };
-      });
+      return failFastOnBusinessErrors(() =>
+        failFastOnPermanentEmailErrors(async () => {
+          const em = forTenant(orm, input.organizationId);
+          const idempotencyKey =
+            input.kind === 'invitation'
+              ? `${input.workflowId}:invitation`
+              : `${input.workflowId}:reminder:${input.reminderNumber ?? 0}`;
+          // Checked before a link is issued: a new link revokes the older ones, including the one already emailed.
+          const alreadySent = await em.count(EmailMessage, {
+            idempotencyKey,
+            status: { $in: ['sent', 'bounced'] },
+          });
+          if (alreadySent > 0) {
+            log.info('onboarding email already sent; not sending again', { idempotencyKey });
+            return { sent: false };
+          }
+          const contact = await em.findOneOrFail(
+            Contact,
+            { id: input.contactId, organization: input.organizationId },
+            { populate: ['organization'] },
+          );
+          const link = await issuePortalLink(em, {
+            organizationId: input.organizationId,
+            contactId: contact.id,
+            purpose: `onboarding-${input.kind}`,
+          });
+          const common = {
+            firmName: contact.organization.name,
+            contactName: contact.name,
+            portalUrl: `${publicUrl.replace(/\/$/, '')}/portal/invite/${link.token}`,
+            expiresAt: link.expiresAt,
+          };
+          const result = await sendEmailOnce({
+            em,
+            mailer,
+            organizationId: input.organizationId,
+            idempotencyKey,
+            to: contact.email,
+            template:
+              input.kind === 'invitation'
+                ? { template: 'onboarding_invitation', ...common }
+                : { template: 'onboarding_reminder', ...common, reminderNumber: input.reminderNumber ?? 1 },
+            relatedTo: { type: 'engagement', id: input.engagementId },
+          });
+          if (result.status === 'already_sent') {
+            log.info('onboarding email already sent; not sending again', { idempotencyKey });
+          }
+          return { sent: result.status === 'sent' };
+        }),
+      );
     },
 
     /** Opens the staff follow-up task after the last reminder (once per onboarding). */

@@ -2,7 +2,12 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { idColumn, createdAtColumn, timestampColumn } from '../shared/columns';
 import { Organization } from '../organizations/organization.entity';
 
-export const emailStatuses = ['pending', 'sent'] as const;
+/**
+ * pending: not handed to the mail server yet (or the last attempt failed in a way a retry can fix);
+ * sent: the mail server accepted it; failed: refused for good (e.g. no such mailbox), not retried;
+ * bounced: accepted, then reported undeliverable by the recipient's server.
+ */
+export const emailStatuses = ['pending', 'sent', 'failed', 'bounced'] as const;
 export type TEmailStatus = (typeof emailStatuses)[number];
 
 /**
@@ -12,7 +17,11 @@ export type TEmailStatus = (typeof emailStatuses)[number];
 export const EmailMessage = defineEntity({
   name: 'EmailMessage',
   tableName: 'email_message',
-  indexes: [{ properties: ['organization', 'createdAt'] }],
+  indexes: [
+    { properties: ['organization', 'createdAt'] },
+    { properties: ['providerMessageId'] },
+    { properties: ['organization', 'relatedType', 'relatedId'] },
+  ],
   properties: {
     id: idColumn(),
     organization: () => p.manyToOne(Organization),
@@ -23,6 +32,15 @@ export const EmailMessage = defineEntity({
     status: p.enum(emailStatuses).default('pending'),
     providerMessageId: p.string().length(300).nullable(),
     attempts: p.integer().default(0),
+    /** While set and in the future, one attempt is sending this email; others wait for it. */
+    claimedUntil: timestampColumn().nullable(),
+    /** Why the last attempt failed or why the email bounced (the server's reply, never content). */
+    lastError: p.string().length(500).nullable(),
+    /** When the last attempt failed, or when the bounce was recorded. */
+    failedAt: timestampColumn().nullable(),
+    /** What the email is about, e.g. `engagement` and its ID (for listing a thing's emails). */
+    relatedType: p.string().length(40).nullable(),
+    relatedId: p.string().length(100).nullable(),
     createdAt: createdAtColumn(),
     sentAt: timestampColumn().nullable(),
   },

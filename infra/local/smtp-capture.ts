@@ -1,5 +1,6 @@
 /**
- * A local SMTP capture in the manner of Mailpit: accepts every message sent to it (no auth, no TLS),
+ * A local SMTP capture in the manner of Mailpit: accepts every message sent to it (no auth, no TLS;
+ * recipients at two reserved test domains are refused, see `simulatedRejectionDomains`),
  * keeps the latest ones in memory (and, optionally, in a JSONL file that survives restarts), and
  * shows them on a small web mailbox with a JSON API. Runs in-process: tests read `messages()`.
  */
@@ -101,6 +102,9 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
     size: MAX_MESSAGE_BYTES,
     logger: false,
     banner: 'CPA Platform local mail capture',
+    onRcptTo(address, _session, callback) {
+      callback(simulatedRejection(address.address));
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((parsed) => add(toCapturedMessage(parsed, session.envelope)))
@@ -158,6 +162,26 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
       return stopped;
     },
   };
+}
+
+/**
+ * Recipient domains the capture refuses, so tests and developers can see how the platform handles a
+ * refused email: `bounce.test` gets a permanent 550 (no such mailbox), `defer.test` a temporary 451.
+ * Both are reserved names (RFC 2606) that no real mail goes to.
+ */
+export const simulatedRejectionDomains = { permanent: 'bounce.test', temporary: 'defer.test' } as const;
+
+function simulatedRejection(address: string): (Error & { responseCode: number }) | null {
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  const reject = (message: string, responseCode: number) =>
+    Object.assign(new Error(message), { responseCode });
+  if (domain === simulatedRejectionDomains.permanent) {
+    return reject('5.1.1 Mailbox does not exist (simulated by the local mail capture)', 550);
+  }
+  if (domain === simulatedRejectionDomains.temporary) {
+    return reject('4.2.1 Mailbox busy, try again later (simulated by the local mail capture)', 451);
+  }
+  return null;
 }
 
 function listen(
