@@ -121,8 +121,9 @@ export interface TQueryPage<E> {
 export interface TSparseUpdate<E> {
   id: string;
   /**
-   * The business key of this change (`categorize:<transactionId>:<answerId>`): the `requestid`
-   * QuickBooks uses to answer a repeated request with the first response instead of writing twice.
+   * The business key of this change (`categorize:<transactionId>:<answerId>`). The `requestid` is
+   * derived from it and the SyncToken the change is based on, so a retry of the same change on the
+   * same version gets QuickBooks' first answer instead of writing twice (or a stale-object fault).
    */
   requestKey: string;
   /** The entity as last read; it is read first when absent. */

@@ -339,8 +339,10 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
               method: 'POST',
               path: entityPath(entity),
               body: { ...fields, Id: current.Id, SyncToken: current.SyncToken, sparse: true },
-              // The retry after a stale SyncToken is a different request than the one refused.
-              requestKey: round === 1 ? update.requestKey : `${update.requestKey}#fresh`,
+              // The same change on the same version is the same request: a retry after a lost
+              // answer gets QuickBooks' first answer instead of a stale-object fault. The retry
+              // after a stale SyncToken is based on a newer version, hence a new request.
+              requestKey: `${update.requestKey}@${current.SyncToken}`,
               what,
             });
             return parseEntity(entity, json[entity], what);
