@@ -34,8 +34,8 @@ then runs the worker and the web app. Data persists in .data/ (delete it to star
   --help            show this text
 
 Ports: WEB_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT, POSTGRES_PORT, REDIS_PORT, AZURITE_PORT, SMTP_PORT,
-MAILBOX_PORT. DATABASE_URL, TEMPORAL_ADDRESS, REDIS_URL or AZURE_STORAGE_CONNECTION_STRING use a
-server you already run instead of starting one.`;
+MAILBOX_PORT, QUICKBOOKS_SANDBOX_PORT. DATABASE_URL, TEMPORAL_ADDRESS, REDIS_URL or
+AZURE_STORAGE_CONNECTION_STRING use a server you already run instead of starting one.`;
 
 const HEALTH_TIMEOUT_MS = 90_000;
 /** A crash within this time of a start counts as a quick restart. */
@@ -286,6 +286,7 @@ function printSummary(running: Stack, { webRunning }: { webRunning: boolean }): 
       : []),
     ['Temporal UI', urls.temporalUi ?? '(external server)'],
     ['Mailbox', urls.mailbox],
+    ['QuickBooks', `${urls.quickbooksSandbox} (local sandbox)`],
     ['PostgreSQL', urls.postgres],
     ['Redis', urls.redis],
     ['Azurite (blob)', urls.azuriteBlob],

@@ -12,6 +12,8 @@ import { maskPassword } from './pg-client';
 import { repoRoot } from './paths';
 import { assertPortFree, getFreePort } from './ports';
 import { startPostgres } from './postgres';
+import { startQuickbooksSandbox } from './quickbooks-sandbox/server';
+import { localSandboxApp } from '../../integrations/ledger/ledger-env';
 import { createProcessSupervisor, describeExit } from './processes';
 import { startRedis } from './redis';
 import { onStopSignals } from './signals';
@@ -31,6 +33,7 @@ export interface StackPorts {
   azurite: number;
   smtp: number;
   mailbox: number;
+  quickbooksSandbox: number;
 }
 
 /** The development defaults, each overridable by the environment variable named beside it. */
@@ -43,6 +46,7 @@ export const DEV_PORTS: { [K in keyof StackPorts]: [port: number, envVar: string
   azurite: [10000, 'AZURITE_PORT', 'Azurite'],
   smtp: [2525, 'SMTP_PORT', 'mail capture SMTP'],
   mailbox: [8025, 'MAILBOX_PORT', 'mailbox'],
+  quickbooksSandbox: [8090, 'QUICKBOOKS_SANDBOX_PORT', 'QuickBooks sandbox'],
 };
 
 /** Exactly the variables the app processes (web, worker, db scripts, tests) read to reach the services. */
@@ -56,6 +60,7 @@ export type StackEnv = {
   BLOB_CONTAINER: string;
   SMTP_URL: string;
   MAILBOX_URL: string;
+  QUICKBOOKS_SANDBOX_URL: string;
 };
 
 export interface StackUrls {
@@ -69,6 +74,7 @@ export interface StackUrls {
   postgres: string;
   redis: string;
   azuriteBlob: string;
+  quickbooksSandbox: string;
 }
 
 export interface StartStackOptions {
@@ -221,6 +227,21 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
       fulfilled(results[4]),
     ];
 
+    // The local QuickBooks Online (infra/local/quickbooks-sandbox), the ledger's offline peer: in dev
+    // its webhooks go to the web app and its companies persist under .data; in tests each test file
+    // points its own companies' webhooks where it wants them.
+    const quickbooks = await startQuickbooksSandbox({
+      port: ports.quickbooksSandbox,
+      apps: [{ ...localSandboxApp, name: 'CPA Platform (local)' }],
+      webhook: {
+        url: mode === 'dev' ? `http://localhost:${ports.web}/webhooks/quickbooks` : undefined,
+        verifierToken: localSandboxApp.webhookVerifierToken,
+      },
+      dataFile: mode === 'dev' ? path.join(dataDir, 'quickbooks-sandbox', 'state.json') : undefined,
+      log,
+    });
+    services.push({ name: 'QuickBooks sandbox', stop: () => quickbooks.stop() });
+
     const temporalUiUrl = temporal.uiUrl ?? `http://localhost:${ports.temporalUi}`;
     const stackEnv: StackEnv = {
       DATABASE_URL: postgres.url,
@@ -232,6 +253,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
       BLOB_CONTAINER: azurite.container,
       SMTP_URL: smtp.smtpUrl,
       MAILBOX_URL: smtp.httpUrl,
+      QUICKBOOKS_SANDBOX_URL: quickbooks.url,
     };
     const urls: StackUrls = {
       web: `http://localhost:${ports.web}`,
@@ -242,6 +264,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
       postgres: maskPassword(postgres.url),
       redis: redis.url,
       azuriteBlob: azurite.blobEndpoint,
+      quickbooksSandbox: quickbooks.url,
     };
 
     let removeSignalHandlers: (() => void) | undefined;
@@ -324,7 +347,7 @@ async function choosePorts(
     if (!env.TEMPORAL_ADDRESS?.trim()) started.push('temporal', 'temporalUi');
     if (!env.REDIS_URL?.trim()) started.push('redis');
     if (!env.AZURE_STORAGE_CONNECTION_STRING?.trim()) started.push('azurite');
-    started.push('smtp', 'mailbox');
+    started.push('smtp', 'mailbox', 'quickbooksSandbox');
     for (const key of started) {
       const [, envVar, service] = DEV_PORTS[key];
       await assertPortFree(ports[key], service, envVar);
