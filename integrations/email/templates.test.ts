@@ -40,7 +40,7 @@ function readableHtml(html: string): string {
 describe('email templates', () => {
   it('has a sample for every template, and only real template names are recognised', () => {
     expect(Object.keys(samples).sort()).toEqual([...emailTemplateNames].sort());
-    expect(emailTemplateNames).toHaveLength(13);
+    expect(emailTemplateNames).toHaveLength(14);
     expect(isEmailTemplateName('invoice')).toBe(true);
     expect(isEmailTemplateName('toString')).toBe(false);
   });

@@ -157,3 +157,26 @@ export function closeReport(t: TEmailTemplateOf<'close_report'>): TEmailContent 
     signature: t.firmName,
   };
 }
+
+export function engagementCancelled(t: TEmailTemplateOf<'engagement_cancelled'>): TEmailContent {
+  const items = t.withdrawnItems.map((item) => item.trim()).filter(Boolean);
+  return {
+    subject: `${t.firmName} has stopped work on ${t.engagementTitle}`,
+    sender: t.firmName,
+    preview: 'You do not need to send anything more for it.',
+    greeting: `Hello ${firstName(t.contactName)},`,
+    body: [
+      {
+        kind: 'paragraph',
+        text: `${t.firmName} has stopped work on ${t.engagementTitle}, so you do not need to send anything more for it.`,
+      },
+      ...(items.length > 0 ? [{ kind: 'list' as const, title: 'No longer needed', items }] : []),
+      {
+        kind: 'paragraph',
+        text: 'Documents you already uploaded stay in your client portal. If this is a surprise, reply to us through the portal.',
+      },
+    ],
+    action: { label: 'Open your client portal', url: checkedUrl(t.portalUrl, 'portalUrl') },
+    signature: t.firmName,
+  };
+}

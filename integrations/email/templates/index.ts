@@ -17,6 +17,7 @@ import {
   closeReport,
   documentReminder,
   documentRequest,
+  engagementCancelled,
   invoice,
   reviewReady,
 } from './engagement';
@@ -38,6 +39,7 @@ const templates: { [K in TEmailTemplateName]: (t: TEmailTemplateOf<K>) => TEmail
   approval_request: approvalRequest,
   invoice,
   close_report: closeReport,
+  engagement_cancelled: engagementCancelled,
   onboarding_invitation: onboardingInvitation,
   onboarding_reminder: onboardingReminder,
 };

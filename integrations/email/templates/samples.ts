@@ -122,6 +122,15 @@ export function emailTemplateSamples(ctx: TSampleContext): {
         'Three uncategorized transactions answered by you',
       ],
     },
+    engagement_cancelled: {
+      template: 'engagement_cancelled',
+      timeZone,
+      firmName,
+      contactName: 'Ava Martinez',
+      engagementTitle: '2026 individual tax return',
+      withdrawnItems: ['Form 1099-INT for 2026 (bank interest)', "Driver's license or passport"],
+      portalUrl: link('/portal'),
+    },
     onboarding_invitation: {
       template: 'onboarding_invitation',
       timeZone,

@@ -56,6 +56,14 @@ interface TEmailTemplateFields {
     reportUrl: string;
     highlights: string[];
   };
+  /** An engagement was cancelled: the client need not send anything more (the withdrawn requests listed). */
+  engagement_cancelled: {
+    firmName: string;
+    contactName: string;
+    engagementTitle: string;
+    withdrawnItems: string[];
+    portalUrl: string;
+  };
   onboarding_invitation: { firmName: string; contactName: string; portalUrl: string; expiresAt: Date };
   onboarding_reminder: {
     firmName: string;
