@@ -7,6 +7,12 @@ import { Engagement } from '../engagements/engagement.entity';
 export const invoiceStatuses = ['draft', 'open', 'paid', 'void', 'uncollectible'] as const;
 export type TInvoiceStatus = (typeof invoiceStatuses)[number];
 
+/** One line of an invoice, as billed: quantity one, amount in minor units. */
+export interface TInvoiceLine {
+  description: string;
+  amountMinor: number;
+}
+
 /** A bill to a client. Amounts are integers in the currency's minor unit (cents). */
 export const Invoice = defineEntity({
   name: 'Invoice',
@@ -31,8 +37,13 @@ export const Invoice = defineEntity({
     status: p.enum(invoiceStatuses).default('draft'),
     dueAt: timestampColumn().nullable(),
     hostedUrl: p.string().length(500).nullable(),
+    /** What is billed; the amounts add up to amountDueMinor. Null on invoices from before lines were kept. */
+    lines: p.json<TInvoiceLine[]>().nullable(),
     createdAt: createdAtColumn(),
+    /** When the provider was asked to email the invoice (once: a retry does not send it again). */
+    sentAt: timestampColumn().nullable(),
     paidAt: timestampColumn().nullable(),
+    voidedAt: timestampColumn().nullable(),
   },
 });
 

@@ -29,7 +29,8 @@ export async function recordPayment(
     if (!invoice) throw new AppError('not_found', 'Invoice not found.');
     const existing = await tx.findOne(Payment, { stripePaymentIntentId: input.stripePaymentIntentId });
     if (existing) return { invoice, payment: existing, alreadyRecorded: true };
-    if (invoice.status !== 'open') {
+    // Stripe takes payments on open invoices and on ones marked uncollectible.
+    if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
       throw new AppError('conflict', `A ${invoice.status} invoice cannot take a payment.`, {
         reason: 'invalid_status_transition',
       });

@@ -44,6 +44,8 @@ export const Client = defineEntity({
     /** Last four digits, for display (`•••-••-1234`). */
     taxIdLast4: p.string().length(4).nullable(),
     profileSubmittedAt: timestampColumn().nullable(),
+    /** The client's customer at the payment provider (Stripe `cus_…`, or the local adapter's). */
+    stripeCustomerId: p.string().length(100).unique().nullable(),
     createdAt: createdAtColumn(),
     updatedAt: updatedAtColumn(),
   },
