@@ -7,6 +7,7 @@ import { Migration20261126070100_portal_access_and_audit } from './Migration2026
 import { Migration20261126070200_storage_and_email } from './Migration20261126070200_storage_and_email';
 import { Migration20261126070600_tax_and_close } from './Migration20261126070600_tax_and_close';
 import { Migration20261126070500_engagement_engine } from './Migration20261126070500_engagement_engine';
+import { Migration20261126070300_payments } from './Migration20261126070300_payments';
 
 /**
  * Every migration, in order. Listed explicitly so migrations run the same from tsx, Vite and bundles.
@@ -32,4 +33,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261126070500_engagement_engine',
     class: Migration20261126070500_engagement_engine,
   },
+  { name: 'Migration20261126070300_payments', class: Migration20261126070300_payments },
 ];
