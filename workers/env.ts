@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { parseEnv } from '../lib/env';
+import {
+  documentAiEnvShape,
+  requireAzureDocumentAiSettings,
+} from '../integrations/document-ai/document-ai-env';
 
 export const ZWorkerEnv = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -15,9 +19,11 @@ export const ZWorkerEnv = z.object({
     .default('warn')
     .transform((v) => v.toUpperCase())
     .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])),
+  /** Document AI: `local` (default) or `azure` with its endpoint and key (integrations/document-ai). */
+  ...documentAiEnvShape,
 });
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;
 
 export function loadWorkerEnv(source: Record<string, string | undefined> = process.env): TWorkerEnv {
-  return parseEnv('worker', ZWorkerEnv, source);
+  return parseEnv('worker', ZWorkerEnv.superRefine(...requireAzureDocumentAiSettings), source);
 }

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { parseEnv, zPort } from '../../lib/env';
+import {
+  documentAiEnvShape,
+  requireAzureDocumentAiSettings,
+} from '../../integrations/document-ai/document-ai-env';
 
 /** Used only when NODE_ENV=development and SESSION_SECRET is unset; rejected everywhere else. */
 const developmentSessionSecret = 'development-only-session-secret-never-used-in-production';
@@ -55,6 +59,8 @@ function webEnvSchema(source: Record<string, string | undefined>) {
       .string()
       .regex(/^[\w.:-]{1,60}$/, 'must be letters, digits, dots, colons, dashes or underscores')
       .default('cpa:'),
+    /** Document AI: `local` (default) or `azure` with its endpoint and key (integrations/document-ai). */
+    ...documentAiEnvShape,
   });
 }
 
@@ -62,7 +68,7 @@ export type TWebEnv = z.infer<ReturnType<typeof webEnvSchema>>;
 
 /** Parses the configuration; throws naming every missing or malformed variable. */
 export function parseWebEnv(source: Record<string, string | undefined> = process.env): TWebEnv {
-  const env = parseEnv('web', webEnvSchema(source), source);
+  const env = parseEnv('web', webEnvSchema(source).superRefine(...requireAzureDocumentAiSettings), source);
   return {
     ...env,
     PUBLIC_URL: env.PUBLIC_URL.replace(/\/+$/, ''),
