@@ -27,6 +27,24 @@ export const IntegrationConnection = defineEntity({
     accessTokenExpiresAt: timestampColumn().nullable(),
     refreshTokenExpiresAt: timestampColumn().nullable(),
     status: p.enum(connectionStatuses).default('connected'),
+    /** Why the connection is not connected (shown to staff), e.g. the refresh token was revoked. */
+    statusReason: p.string().length(500).nullable(),
+    statusChangedAt: timestampColumn().nullable(),
+    /**
+     * Incremented with every change of the token pair. A refresh saves its rotated tokens only if
+     * this is still the version it started from, so two concurrent refreshes never lose the newer
+     * refresh token (db/integrations/save-refreshed-tokens.ts).
+     */
+    tokenVersion: p.integer().default(0),
+    lastRefreshedAt: timestampColumn().nullable(),
+    /** The company's name in the vendor's system, for staff to recognise it. */
+    companyName: p.string().length(200).nullable(),
+    connectedAt: timestampColumn().nullable(),
+    /**
+     * Change data capture cursors: entity name → the `changedSince` of the next poll (ISO 8601).
+     * Only ever moved forward (db/integrations/advance-sync-cursor.ts).
+     */
+    syncCursors: p.json<Record<string, string>>().nullable(),
     createdAt: createdAtColumn(),
     updatedAt: updatedAtColumn(),
   },

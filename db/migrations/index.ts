@@ -8,6 +8,7 @@ import { Migration20261126070200_storage_and_email } from './Migration2026112607
 import { Migration20261126070600_tax_and_close } from './Migration20261126070600_tax_and_close';
 import { Migration20261126070500_engagement_engine } from './Migration20261126070500_engagement_engine';
 import { Migration20261126070300_payments } from './Migration20261126070300_payments';
+import { Migration20261126070400_ledger } from './Migration20261126070400_ledger';
 
 /**
  * Every migration, in order. Listed explicitly so migrations run the same from tsx, Vite and bundles.
@@ -34,4 +35,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261126070500_engagement_engine,
   },
   { name: 'Migration20261126070300_payments', class: Migration20261126070300_payments },
+  { name: 'Migration20261126070400_ledger', class: Migration20261126070400_ledger },
 ];

@@ -64,11 +64,22 @@ export function ledgerEnvFields(nodeEnv: string | undefined) {
   };
 }
 
-type TLedgerEnvShape = ReturnType<typeof ledgerEnvFields>;
-export type TLedgerEnv = { [K in keyof TLedgerEnvShape]: z.infer<TLedgerEnvShape[K]> };
+/** The parsed ledger variables. */
+export interface TLedgerEnv {
+  LEDGER_PROVIDER?: TLedgerProvider | undefined;
+  QUICKBOOKS_SANDBOX_URL: string;
+  INTUIT_CLIENT_ID?: string | undefined;
+  INTUIT_CLIENT_SECRET?: string | undefined;
+  INTUIT_WEBHOOK_VERIFIER_TOKEN?: string | undefined;
+  INTUIT_ENVIRONMENT: 'sandbox' | 'production';
+  QUICKBOOKS_API_BASE?: string | undefined;
+  INTUIT_AUTHORIZE_URL?: string | undefined;
+  INTUIT_TOKEN_URL?: string | undefined;
+  INTUIT_REVOKE_URL?: string | undefined;
+}
 
 /** For `.superRefine(checkLedgerEnv)`: with LEDGER_PROVIDER=quickbooks, names each missing credential. */
-export function checkLedgerEnv(env: TLedgerEnv, ctx: z.RefinementCtx): void {
+export function checkLedgerEnv<T extends TLedgerEnv>(env: T, ctx: z.RefinementCtx<T>): void {
   if (env.LEDGER_PROVIDER !== 'quickbooks') return;
   const required = {
     INTUIT_CLIENT_ID: 'the Client ID of the Intuit app (developer.intuit.com → Keys & credentials)',

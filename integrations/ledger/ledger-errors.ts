@@ -1,8 +1,9 @@
 /**
  * What can go wrong talking to QuickBooks, sorted by what the caller should do about it:
  * retry later (rate limits, outages, timeouts) or stop and tell someone (validation, missing
- * records, permissions). Expired or revoked connections surface as an AppError with reason
- * `ledger_reconnect_needed` from the token source instead, because the database records them.
+ * records, permissions). Expired or revoked connections surface as whatever the token source throws
+ * (db/integrations/connection-token-source.ts: an AppError with reason `ledger_reconnect_needed`),
+ * because the database records them.
  */
 export const ledgerErrorKinds = [
   /** 429: too many requests for this company. Retryable. */
@@ -70,6 +71,3 @@ export class LedgerError extends Error {
 export function isLedgerError(error: unknown, kind?: TLedgerErrorKind): error is LedgerError {
   return error instanceof LedgerError && (kind === undefined || error.kind === kind);
 }
-
-/** The AppError reason the token source uses when a connection must be connected again. */
-export const reconnectNeededReason = 'ledger_reconnect_needed';

@@ -10,13 +10,15 @@ import { AppError } from '../../lib/errors';
 import { createLedger } from './create-ledger';
 import type { Ledger, TLedgerGrant, TLedgerTokenSource, TPurchase } from './ledger';
 import { ledgerConfigFromEnv, ledgerEnvFields, type TLedgerEnv } from './ledger-env';
-import { isLedgerError, LedgerError, reconnectNeededReason } from './ledger-errors';
+import { isLedgerError, LedgerError } from './ledger-errors';
 import { RealmLimiter } from './quickbooks/realm-limiter';
 import { reportTotal } from './quickbooks/reports';
 import { z } from 'zod';
 
 const app = { clientId: 'client-test-app', clientSecret: 'client-test-secret', redirectUris: ['http://127.0.0.1:3999/oauth/quickbooks/callback'] };
 const realmId = '9341000000000042';
+/** What the database token source throws when a connection needs the user (db/integrations). */
+const reconnectNeededReason = 'ledger_reconnect_needed';
 const otherRealmId = '9341000000000043';
 
 let sandbox: QuickbooksSandbox;
