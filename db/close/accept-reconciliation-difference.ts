@@ -3,6 +3,7 @@ import { AppError } from '../../lib/errors';
 import type { TActor } from '../audit/actor';
 import { recordAuditEvent } from '../audit/record-audit-event';
 import { CloseReconciliation, type ICloseReconciliation } from './close-reconciliation.entity';
+import { User } from '../users/user.entity';
 
 /** Staff accept a reconciliation difference with an explanation (e.g. a deposit in transit). */
 export async function acceptReconciliationDifference(
@@ -31,7 +32,7 @@ export async function acceptReconciliationDifference(
     }
     row.status = 'accepted';
     row.resolutionNote = input.note;
-    row.resolvedBy = tx.getReference('User', input.byUserId);
+    row.resolvedBy = tx.getReference(User, input.byUserId);
     recordAuditEvent(tx, {
       organizationId: input.organizationId,
       actor: input.actor,

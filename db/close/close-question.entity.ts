@@ -27,13 +27,13 @@ export interface TCategoryOption {
 }
 
 /**
- * An uncategorized bank transaction of a close period, asked of the client in the portal: "what was
- * this?". One row per transaction and close; the answer is written back to QuickBooks once.
+ * An uncategorized bank transaction line of a close period, asked of the client in the portal: "what
+ * was this?". One row per transaction line and close; the answer is written back to QuickBooks once.
  */
 export const CloseQuestion = defineEntity({
   name: 'CloseQuestion',
   tableName: 'close_question',
-  uniques: [{ properties: ['engagement', 'txnEntity', 'txnId'] }],
+  uniques: [{ properties: ['engagement', 'txnEntity', 'txnId', 'lineId'] }],
   indexes: [{ properties: ['client', 'status'] }, { properties: ['answeredByContact'] }],
   properties: {
     id: idColumn(),
@@ -43,6 +43,8 @@ export const CloseQuestion = defineEntity({
     /** QuickBooks entity: Purchase (money out) or Deposit (money in). */
     txnEntity: p.string().length(30),
     txnId: p.string().length(40),
+    /** The transaction line in the uncategorized account (one question per line). */
+    lineId: p.string().length(40),
     /** `yyyy-mm-dd`. */
     txnDate: p.string().length(10),
     amountMinor: p.bigint('number'),

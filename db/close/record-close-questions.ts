@@ -8,6 +8,7 @@ import { CloseQuestion, type ICloseQuestion, type TCategoryOption } from './clos
 export interface TUncategorizedTransaction {
   txnEntity: 'Purchase' | 'Deposit';
   txnId: string;
+  lineId: string;
   txnDate: string;
   amountMinor: number;
   direction: 'expense' | 'income';
@@ -24,14 +25,18 @@ export interface TRecordCloseQuestionsResult {
   resolvedInLedger: number;
   /** Every question still waiting for the client. */
   open: number;
+  /** Questions the client could not place, waiting for staff to categorize them in the ledger. */
+  needsStaff: number;
   /** Every question of the close, for the workflow's status. */
-  questions: Pick<ICloseQuestion, 'id' | 'txnEntity' | 'txnId' | 'status'>[];
+  questions: Pick<ICloseQuestion, 'id' | 'txnEntity' | 'txnId' | 'lineId' | 'status'>[];
 }
 
 /**
- * Turns a pull's uncategorized transactions into portal questions (one per transaction and close).
- * `uncategorized` is the complete current list for the period: open questions whose transaction is not
- * in it any more were resolved in the ledger and close. Idempotent: the same list changes nothing.
+ * Turns a pull's uncategorized transaction lines into portal questions (one per line and close).
+ * `uncategorized` is every uncategorized line of the period as the ledger has it now: a question whose
+ * line is not in it any more (categorized in QuickBooks, deleted, moved to another month) and that
+ * still waits for the client or for staff is closed as resolved in the ledger. Idempotent: the same
+ * list changes nothing.
  */
 export async function recordCloseQuestions(
   em: EntityManager,
@@ -48,11 +53,12 @@ export async function recordCloseQuestions(
       throw new AppError('not_found', 'Close not found.', `close engagement ${input.engagementId} not found`);
     }
     const existing = await tx.find(CloseQuestion, { engagement: engagement.id });
-    const byKey = new Map(existing.map((q) => [`${q.txnEntity}:${q.txnId}`, q]));
-    const current = new Set(input.uncategorized.map((t) => `${t.txnEntity}:${t.txnId}`));
+    const keyOf = (q: { txnEntity: string; txnId: string; lineId: string }) => `${q.txnEntity}:${q.txnId}:${q.lineId}`;
+    const byKey = new Map(existing.map((q) => [keyOf(q), q]));
+    const current = new Set(input.uncategorized.map(keyOf));
     let created = 0;
     for (const txn of input.uncategorized) {
-      const question = byKey.get(`${txn.txnEntity}:${txn.txnId}`);
+      const question = byKey.get(keyOf(txn));
       if (question) {
         if (question.status === 'open') {
           // The bookkeeper may have edited the transaction since: show the client what the ledger says now.
@@ -71,6 +77,7 @@ export async function recordCloseQuestions(
         client: engagement.client,
         txnEntity: txn.txnEntity,
         txnId: txn.txnId,
+        lineId: txn.lineId,
         txnDate: txn.txnDate,
         amountMinor: txn.amountMinor,
         direction: txn.direction,
@@ -85,7 +92,7 @@ export async function recordCloseQuestions(
     }
     let resolvedInLedger = 0;
     for (const question of existing) {
-      if (question.status === 'open' && !current.has(`${question.txnEntity}:${question.txnId}`)) {
+      if ((question.status === 'open' || question.status === 'needs_staff') && !current.has(keyOf(question))) {
         question.status = 'resolved_in_ledger';
         resolvedInLedger += 1;
       }
@@ -103,7 +110,8 @@ export async function recordCloseQuestions(
       created,
       resolvedInLedger,
       open: existing.filter((q) => q.status === 'open').length,
-      questions: existing.map((q) => ({ id: q.id, txnEntity: q.txnEntity, txnId: q.txnId, status: q.status })),
+      needsStaff: existing.filter((q) => q.status === 'needs_staff').length,
+      questions: existing.map((q) => ({ id: q.id, txnEntity: q.txnEntity, txnId: q.txnId, lineId: q.lineId, status: q.status })),
     };
   });
 }

@@ -4,6 +4,7 @@ import type { TActor } from '../audit/actor';
 import { recordAuditEvent } from '../audit/record-audit-event';
 import { Engagement } from '../engagements/engagement.entity';
 import { CloseReconciliation, type ICloseReconciliation } from './close-reconciliation.entity';
+import { Document } from '../documents/document.entity';
 
 export interface TRecordReconciliationInput {
   organizationId: string;
@@ -66,7 +67,7 @@ export async function recordReconciliation(
       existing.statementEndingBalanceMinor = input.statementEndingBalanceMinor;
       existing.statementSource = input.statementSource;
       existing.statementDocument = input.statementDocumentId
-        ? tx.getReference('Document', input.statementDocumentId)
+        ? tx.getReference(Document, input.statementDocumentId)
         : null;
       existing.ledgerBalanceMinor = input.ledgerBalanceMinor;
       existing.differenceMinor = difference;

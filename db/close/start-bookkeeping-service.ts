@@ -4,6 +4,7 @@ import type { TActor } from '../audit/actor';
 import { recordAuditEvent } from '../audit/record-audit-event';
 import { Client } from '../clients/client.entity';
 import { BookkeepingService, type IBookkeepingService, type TCloseBankAccount } from './bookkeeping-service.entity';
+import { User } from '../users/user.entity';
 
 /**
  * Starts (or updates, or restarts) a client's monthly bookkeeping service. The caller then upserts
@@ -58,7 +59,7 @@ export async function startBookkeepingService(
       existing.stoppedAt = null;
       if (!wasActive) {
         existing.startedAt = input.at;
-        existing.startedBy = input.byUserId ? tx.getReference('User', input.byUserId) : null;
+        existing.startedBy = input.byUserId ? tx.getReference(User, input.byUserId) : null;
       }
     }
     recordAuditEvent(tx, {
