@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     PUBLIC_URL: `http://localhost:${ports.web}`,
     NODE_ENV: 'development',
     SESSION_SECRET: await sessionSecret(),
+    STRIPE_WEBHOOK_SECRET: await stripeWebhookSecret(),
     ...(await fieldEncryptionEnv()),
     ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}),
   };
@@ -245,6 +246,25 @@ async function sessionSecret(): Promise<string> {
   return secret;
 }
 
+/**
+ * The local payment adapter's per-machine secret (signs payment links and the webhooks the local
+ * payment page delivers), kept in .data/stripe-webhook-secret; STRIPE_WEBHOOK_SECRET overrides it.
+ */
+async function stripeWebhookSecret(): Promise<string> {
+  const given = process.env.STRIPE_WEBHOOK_SECRET?.trim();
+  if (given) return given;
+  const file = path.join(dataDir, 'stripe-webhook-secret');
+  const existing = await readFile(file, 'utf8').then(
+    (text) => text.trim(),
+    () => '',
+  );
+  if (existing) return existing;
+  const secret = `whsec_local_${randomBytes(32).toString('hex')}`;
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
 /** Per-machine random field-encryption keys in .data/field-encryption.json; FIELD_* variables override. */
 async function fieldEncryptionEnv(): Promise<Record<string, string>> {
   if (process.env.FIELD_ENCRYPTION_KEYS) return {};
@@ -268,6 +288,7 @@ async function writeEnvFile(running: Stack): Promise<void> {
     `PORT=${running.ports.web}`,
     `PUBLIC_URL=http://localhost:${running.ports.web}`,
     'NODE_ENV=development',
+    `STRIPE_WEBHOOK_SECRET=${quote(await stripeWebhookSecret())}`,
     ...Object.entries(await fieldEncryptionEnv()).map(([name, value]) => `${name}=${quote(value)}`),
   );
   await writeFile(path.join(dataDir, 'dev.env'), `${lines.join('\n')}\n`, { mode: 0o600 });

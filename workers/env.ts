@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseEnv } from '../lib/env';
+import { checkLedgerEnv, ledgerEnvFields } from '../integrations/ledger/ledger-env';
+import { paymentsEnvShape, requirePaymentsSettings } from '../integrations/payments/payments-config';
 import {
   documentAiEnvShape,
   requireAzureDocumentAiSettings,
@@ -21,9 +23,19 @@ export const ZWorkerEnv = z.object({
     .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])),
   /** Document AI: `local` (default) or `azure` with its endpoint and key (integrations/document-ai). */
   ...documentAiEnvShape,
+  /** Ledger: `local` QuickBooks sandbox (default outside production) or `quickbooks` (integrations/ledger/ledger-env.ts). */
+  ...ledgerEnvFields(process.env.NODE_ENV),
+  /** Payments: `local` (default outside production) or `stripe` (integrations/payments/payments-config.ts). */
+  ...paymentsEnvShape,
 });
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;
 
 export function loadWorkerEnv(source: Record<string, string | undefined> = process.env): TWorkerEnv {
-  return parseEnv('worker', ZWorkerEnv.superRefine(...requireAzureDocumentAiSettings), source);
+  return parseEnv(
+    'worker',
+    ZWorkerEnv.superRefine(...requireAzureDocumentAiSettings).superRefine(
+      ...requirePaymentsSettings('worker'),
+    ).superRefine(checkLedgerEnv),
+    source,
+  );
 }

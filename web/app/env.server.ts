@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEnv, zPort } from '../../lib/env';
+import { paymentsEnvShape, requirePaymentsSettings } from '../../integrations/payments/payments-config';
 import {
   documentAiEnvShape,
   requireAzureDocumentAiSettings,
@@ -61,6 +62,8 @@ function webEnvSchema(source: Record<string, string | undefined>) {
       .default('cpa:'),
     /** Document AI: `local` (default) or `azure` with its endpoint and key (integrations/document-ai). */
     ...documentAiEnvShape,
+    /** Payments: `local` (default outside production) or `stripe` (integrations/payments/payments-config.ts). */
+    ...paymentsEnvShape,
   });
 }
 
@@ -68,7 +71,13 @@ export type TWebEnv = z.infer<ReturnType<typeof webEnvSchema>>;
 
 /** Parses the configuration; throws naming every missing or malformed variable. */
 export function parseWebEnv(source: Record<string, string | undefined> = process.env): TWebEnv {
-  const env = parseEnv('web', webEnvSchema(source).superRefine(...requireAzureDocumentAiSettings), source);
+  const env = parseEnv(
+    'web',
+    webEnvSchema(source)
+      .superRefine(...requireAzureDocumentAiSettings)
+      .superRefine(...requirePaymentsSettings('web')),
+    source,
+  );
   return {
     ...env,
     PUBLIC_URL: env.PUBLIC_URL.replace(/\/+$/, ''),

@@ -69,7 +69,7 @@ export async function startStripeRecorder(stripeMockUrl: string): Promise<Stripe
     return fetch(new URL(req.url ?? '/', stripeMockUrl), {
       method: req.method,
       headers,
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
+      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : new Uint8Array(body),
     });
   };
 
