@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { parseEnv, zPort } from '../../lib/env';
-import { paymentsEnvShape, requirePaymentsSettings } from '../../integrations/payments/payments-config';
 import {
   documentAiEnvShape,
   requireAzureDocumentAiSettings,
@@ -51,6 +50,9 @@ function webEnvSchema(source: Record<string, string | undefined>) {
         'must be a blob container name (3-63 lower-case letters, digits, dashes)',
       ),
     MAILBOX_URL: z.url('must be the URL of the local mailbox page').optional(),
+    /** Outgoing email (password resets, staff invitations, security notices). */
+    SMTP_URL: z.string().startsWith('smtp', 'must be an smtp:// or smtps:// URL'),
+    MAIL_FROM: z.string().min(3).default('CPA Platform <no-reply@cpa-platform.local>'),
     /** A session ends after this many seconds without a request (default 30 minutes). */
     SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
     /** A session ends this many seconds after sign-in, however active (default 12 hours). */
@@ -62,8 +64,6 @@ function webEnvSchema(source: Record<string, string | undefined>) {
       .default('cpa:'),
     /** Document AI: `local` (default) or `azure` with its endpoint and key (integrations/document-ai). */
     ...documentAiEnvShape,
-    /** Payments: `local` (default outside production) or `stripe` (integrations/payments/payments-config.ts). */
-    ...paymentsEnvShape,
   });
 }
 
@@ -71,13 +71,7 @@ export type TWebEnv = z.infer<ReturnType<typeof webEnvSchema>>;
 
 /** Parses the configuration; throws naming every missing or malformed variable. */
 export function parseWebEnv(source: Record<string, string | undefined> = process.env): TWebEnv {
-  const env = parseEnv(
-    'web',
-    webEnvSchema(source)
-      .superRefine(...requireAzureDocumentAiSettings)
-      .superRefine(...requirePaymentsSettings('web')),
-    source,
-  );
+  const env = parseEnv('web', webEnvSchema(source).superRefine(...requireAzureDocumentAiSettings), source);
   return {
     ...env,
     PUBLIC_URL: env.PUBLIC_URL.replace(/\/+$/, ''),

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { entities } from '../../db/entities';
 import { createOrm, type Orm } from '../../db/orm';
 import { createBlobStorage, type BlobStorage } from '../../integrations/storage/blob-storage';
+import { createSmtpMailer, type Mailer } from '../../integrations/email/mailer';
 import { webEnv } from './env.server';
 
 interface Services {
@@ -18,6 +19,7 @@ interface Services {
   redis?: Redis;
   temporal?: Promise<Client>;
   blobStorage?: BlobStorage;
+  mailer?: Mailer;
   /** Subscriber connections currently open (one per live page), closed on shutdown. */
   subscribers: Set<Redis>;
 }
@@ -132,6 +134,14 @@ export function blobStorage(): BlobStorage {
   return s.blobStorage;
 }
 
+/** The SMTP mailer for email the web app sends itself (password resets, invitations, security notices). */
+export function mailer(): Mailer {
+  const s = services();
+  const env = webEnv();
+  s.mailer ??= createSmtpMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM });
+  return s.mailer;
+}
+
 /** Closes every connection that was opened. Safe to call more than once. */
 export async function closeServices(): Promise<void> {
   const s = services();
@@ -141,6 +151,8 @@ export async function closeServices(): Promise<void> {
   s.redis = undefined;
   s.temporal = undefined;
   s.blobStorage = undefined;
+  s.mailer?.close();
+  s.mailer = undefined;
   for (const subscriber of subscribers) subscriber.disconnect();
   subscribers.clear();
   await Promise.allSettled([

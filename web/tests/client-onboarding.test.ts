@@ -39,7 +39,7 @@ import {
   type TOnboardingResult,
 } from '../../workflows/onboarding/client-onboarding.contracts';
 import type { WebServer } from '../server';
-import { HttpSession, locationOf, visibleText } from './support/http-session';
+import { HttpSession, locationOf, signInStaff, visibleText } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const owner = demoLogins.find((login) => login.role === 'owner')!;
@@ -114,12 +114,8 @@ async function openEventStream(session: HttpSession, path: string) {
 }
 
 async function signIn(session: HttpSession): Promise<void> {
-  const response = await session.post('/login', {
-    email: owner.email,
-    password: owner.password,
-    redirectTo: '/app',
-  });
-  expect(response.status).toBe(302);
+  const response = await signInStaff(session, owner);
+  expect(locationOf(response)).toBe('/app');
 }
 
 async function newClientFormId(session: HttpSession): Promise<string> {
@@ -241,14 +237,16 @@ describe('staff sign-in', () => {
     expect(text).toContain('Enter your password');
   });
 
-  it('signs staff in, then returns them to the page they asked for', async () => {
+  it('signs staff in with password and authenticator code, then returns them to the page they asked for', async () => {
     const session = new HttpSession(web.url);
-    const response = await session.post('/login', {
+    const password = await session.post('/login', {
       email: owner.email.toUpperCase(),
       password: owner.password,
       redirectTo: '/app/tasks',
     });
-    expect(response.status).toBe(302);
+    expect(password.status).toBe(302);
+    expect(locationOf(password)).toBe('/login/mfa?redirectTo=%2Fapp%2Ftasks');
+    const response = await signInStaff(session, owner, '/app/tasks');
     expect(locationOf(response)).toBe('/app/tasks');
     const dashboard = await session.page('/app');
     expect(dashboard.status).toBe(200);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../db/clients/client.entity';
 import { demoLogins } from '../../db/seed/demo-logins';
 import { forSystem } from '../../db/tenancy/tenant-context';
-import { HttpSession, visibleText } from './support/http-session';
+import { HttpSession, signInStaff, visibleText } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const routesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../app/routes');
@@ -41,7 +41,7 @@ let platform: TestPlatform;
 async function signedInOwner(): Promise<HttpSession> {
   const browser = new HttpSession(platform.web.url);
   const owner = demoLogins.find((login) => login.role === 'owner')!;
-  const signIn = await browser.post('/login', { email: owner.email, password: owner.password });
+  const signIn = await signInStaff(browser, owner);
   expect(signIn.status).toBe(302);
   return browser;
 }

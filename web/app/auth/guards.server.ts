@@ -1,17 +1,12 @@
-import type { Session } from '@remix-run/node';
-import { forTenant } from '../../../db/tenancy/tenant-context';
-import { AppError } from '../../../lib/errors';
+import { TotpFactor } from '../../../db/auth/totp-factor.entity';
 import { Contact } from '../../../db/clients/contact.entity';
+import { forSystem, forTenant } from '../../../db/tenancy/tenant-context';
 import type { TStaffRole } from '../../../db/users/membership.entity';
 import { Membership } from '../../../db/users/membership.entity';
+import { AppError } from '../../../lib/errors';
 import { RedirectError } from '../http/redirect.server';
 import { orm } from '../services.server';
-import {
-  getPortalSession,
-  getStaffSession,
-  staffSessionStorage,
-  type TStaffSessionData,
-} from './session.server';
+import { clearSessionCookie, currentSession, getPortalSession, type TCurrentSession } from './session.server';
 
 /** The signed-in staff member, as loaded fresh for this request. */
 export interface TStaff {
@@ -21,6 +16,8 @@ export interface TStaff {
   userName: string;
   firmName: string;
   timeZone: string;
+  /** The auth_session row of this request (for "this device" on the sessions list). */
+  sessionId: string;
 }
 
 /** The signed-in portal contact: one person of one client of one firm. */
@@ -32,6 +29,10 @@ export interface TPortalContact {
   firmName: string;
   timeZone: string;
 }
+
+/** Where the second factor is asked for, and where a staff member without one sets it up. */
+export const mfaStepPath = '/login/mfa';
+export const mfaEnrolPath = '/mfa/enrol';
 
 /** Where to send someone after sign-in: a path inside this app, never another site. */
 export function safeRedirectPath(value: unknown, fallback = '/app'): string {
@@ -46,18 +47,55 @@ export function safeRedirectPath(value: unknown, fallback = '/app'): string {
   return value;
 }
 
-async function toLogin(request: Request, destroy?: Session<TStaffSessionData>): Promise<never> {
+/** Why someone is sent back to sign-in; /login shows a sentence for each. */
+export type TSignInReason = 'expired' | 'revoked';
+
+async function toLogin(request: Request, reason?: TSignInReason, clearCookie = false): Promise<never> {
   const url = new URL(request.url);
   const params = new URLSearchParams({ redirectTo: `${url.pathname}${url.search}` });
-  const headers: HeadersInit = destroy
-    ? { 'Set-Cookie': await staffSessionStorage().destroySession(destroy) }
-    : {};
+  if (reason) params.set('reason', reason);
+  const headers: HeadersInit = clearCookie ? { 'Set-Cookie': await clearSessionCookie('staff') } : {};
   throw new RedirectError(`/login?${params.toString()}`, headers);
 }
 
+/** A staff session that has passed the password but not the second factor. */
+export interface TStaffSignInInProgress {
+  sessionId: string;
+  userId: string;
+  organizationId: string;
+  /** Whether the person has a confirmed authenticator (else they must enrol one first). */
+  hasAuthenticator: boolean;
+  /** Whether the second factor already passed (a fully signed-in session). */
+  secondFactorPassed: boolean;
+}
+
+async function hasConfirmedAuthenticator(userId: string): Promise<boolean> {
+  const em = forSystem(await orm(), 'sign-in: a user’s authenticator is not firm data');
+  const factor = await em.findOne(TotpFactor, { user: userId, confirmedAt: { $ne: null } });
+  return factor !== null;
+}
+
+async function activeMembership(userId: string, organizationId: string) {
+  const em = forTenant(await orm(), organizationId);
+  return em.findOne(
+    Membership,
+    { user: userId, organization: organizationId, deactivatedAt: null },
+    { populate: ['user', 'organization'] },
+  );
+}
+
+function staffSessionOf(current: TCurrentSession) {
+  return current.state === 'active' && current.subject.kind === 'staff'
+    ? { ...current, subject: current.subject }
+    : null;
+}
+
 /**
- * The staff member signed in on this request, or a redirect to /login?redirectTo=<this page>.
- * The membership is read again on every request, so a removed member or a changed role takes effect at once.
+ * The staff member signed in on this request (password and second factor), or a redirect: to
+ * /login?redirectTo=<this page> without a session (with `reason` when it expired or was revoked), to
+ * the second-factor step when only the password passed, to authenticator setup when the person has
+ * none yet. The membership is read on every request, so a removed member or a changed role takes
+ * effect at once.
  */
 export function requireStaff(request: Request): Promise<TStaff> {
   // The layout and the page loaders of one request ask at the same time: read the membership once.
@@ -72,33 +110,68 @@ export function requireStaff(request: Request): Promise<TStaff> {
 const staffByRequest = new WeakMap<Request, Promise<TStaff>>();
 
 async function loadStaff(request: Request): Promise<TStaff> {
-  const session = await getStaffSession(request);
-  const userId = session.get('userId');
-  const organizationId = session.get('organizationId');
-  if (!userId || !organizationId) return toLogin(request);
+  const current = await currentSession(request, 'staff');
+  if (current.state === 'expired' || current.state === 'revoked')
+    return toLogin(request, current.state, true);
+  const active = staffSessionOf(current);
+  if (!active) return toLogin(request);
+  const { subject, session } = active;
+  if (active.secondFactorPending) {
+    const next = (await hasConfirmedAuthenticator(subject.userId)) ? mfaStepPath : mfaEnrolPath;
+    const url = new URL(request.url);
+    throw new RedirectError(
+      `${next}?${new URLSearchParams({ redirectTo: `${url.pathname}${url.search}` }).toString()}`,
+    );
+  }
 
-  const em = forTenant(await orm(), organizationId);
-  const membership = await em.findOne(
-    Membership,
-    { user: userId, organization: organizationId },
-    { populate: ['user', 'organization'] },
-  );
-  if (!membership) return toLogin(request, session);
+  const membership = await activeMembership(subject.userId, subject.organizationId);
+  if (!membership) return toLogin(request, 'revoked', true);
   return {
-    userId,
-    organizationId,
+    userId: subject.userId,
+    organizationId: subject.organizationId,
     role: membership.role,
     userName: membership.user.name,
     firmName: membership.organization.name,
     timeZone: membership.organization.settings.timeZone,
+    sessionId: session.id,
   };
 }
 
-/** The staff member if signed in, else null (for pages such as /login). */
-export async function optionalStaff(request: Request): Promise<{ userId: string } | null> {
-  const session = await getStaffSession(request);
-  const userId = session.get('userId');
-  return userId ? { userId } : null;
+/**
+ * For the second-factor and enrolment pages: the staff session of this request, whether or not its
+ * second factor passed yet; without one (or with an ended one), a redirect to /login.
+ */
+export async function requireStaffSignInInProgress(request: Request): Promise<TStaffSignInInProgress> {
+  const current = await currentSession(request, 'staff');
+  if (current.state === 'expired' || current.state === 'revoked') {
+    throw new RedirectError(`/login?reason=${current.state}`, {
+      'Set-Cookie': await clearSessionCookie('staff'),
+    });
+  }
+  const active = staffSessionOf(current);
+  if (!active) throw new RedirectError('/login');
+  const membership = await activeMembership(active.subject.userId, active.subject.organizationId);
+  if (!membership) {
+    throw new RedirectError('/login?reason=revoked', { 'Set-Cookie': await clearSessionCookie('staff') });
+  }
+  return {
+    sessionId: active.session.id,
+    userId: active.subject.userId,
+    organizationId: active.subject.organizationId,
+    hasAuthenticator: await hasConfirmedAuthenticator(active.subject.userId),
+    secondFactorPassed: !active.secondFactorPending,
+  };
+}
+
+/**
+ * Whether this request carries a staff session, and how far it got (for /login, which sends a
+ * signed-in person on instead of asking again).
+ */
+export async function optionalStaff(
+  request: Request,
+): Promise<{ userId: string; secondFactorPending: boolean } | null> {
+  const active = staffSessionOf(await currentSession(request, 'staff'));
+  return active ? { userId: active.subject.userId, secondFactorPending: active.secondFactorPending } : null;
 }
 
 export const portalSignInMessage =

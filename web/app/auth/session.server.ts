@@ -280,34 +280,3 @@ export function portalSessionStorage(): Storage<TPortalSessionData> {
 export function getPortalSession(request: Request): Promise<Session<TPortalSessionData>> {
   return portalSessionStorage().getSession(request.headers.get('Cookie'));
 }
-
-// --- staff cookie sessions: replaced by the session store above as the sign-in pages move to it ---
-
-/** What the staff session cookie held before server-side sessions. */
-export interface TStaffSessionData {
-  userId: string;
-  organizationId: string;
-  role: import('../../../db/users/membership.entity').TStaffRole;
-}
-
-let staffStorage: Storage<TStaffSessionData> | undefined;
-
-export function staffSessionStorage(): Storage<TStaffSessionData> {
-  const env = webEnv();
-  staffStorage ??= createCookieSessionStorage<TStaffSessionData>({
-    cookie: {
-      name: 'cpa_session',
-      httpOnly: true,
-      sameSite: 'lax' as const,
-      secure: env.NODE_ENV !== 'development',
-      path: '/',
-      secrets: [env.SESSION_SECRET],
-      maxAge: twelveHours,
-    },
-  });
-  return staffStorage;
-}
-
-export function getStaffSession(request: Request): Promise<Session<TStaffSessionData>> {
-  return staffSessionStorage().getSession(request.headers.get('Cookie'));
-}

@@ -1,10 +1,11 @@
 import { redirect } from '@remix-run/node';
 import type { ActionFunctionArgs } from '@remix-run/node';
-import { getStaffSession, staffSessionStorage } from '../auth/session.server';
+import { endSession } from '../auth/session.server';
 import { verifyCsrf } from '../http/csrf.server';
 import { isAppError } from '../../../lib/errors';
 
-export async function action({ request }: ActionFunctionArgs) {
+/** Ends this browser's staff session (the row is revoked, so the old cookie opens nothing) and clears the cookie. */
+export async function action({ request, context }: ActionFunctionArgs) {
   // A forged sign-out is a nuisance, not a breach, but it is still refused like every other post.
   try {
     await verifyCsrf(request);
@@ -12,10 +13,8 @@ export async function action({ request }: ActionFunctionArgs) {
     if (!isAppError(error)) throw error;
     return new Response(error.userMessage, { status: error.httpStatus });
   }
-  const session = await getStaffSession(request);
-  return redirect('/login', {
-    headers: { 'Set-Cookie': await staffSessionStorage().destroySession(session) },
-  });
+  const setCookie = await endSession(request, context, 'staff', 'signed_out');
+  return redirect('/login?reason=signed_out', { headers: { 'Set-Cookie': setCookie } });
 }
 
 /** Signing out is a POST (a link must not sign anyone out); a GET just goes home. */

@@ -1,3 +1,5 @@
+import { totpCode } from '../../../lib/crypto/totp';
+
 /**
  * A browser-like HTTP client for tests: keeps cookies, sends Origin on posts like a browser does,
  * and leaves redirects to the test so it can assert them.
@@ -92,4 +94,52 @@ export function visibleText(html: string): string {
     .replace(/&quot;/g, '"')
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ');
+}
+
+/** A staff login for tests: email, password and the authenticator secret (base32) of their account. */
+export interface TStaffLogin {
+  email: string;
+  password: string;
+  totpSecret?: string;
+}
+
+const totpStepMs = 30_000;
+/** The last authenticator step this test process used per account (a step's code is accepted once). */
+const lastStepByAccount = new Map<string, number>();
+
+/**
+ * Signs a staff member in completely, as a person does: the password on /login, then an
+ * authenticator code (computed from their secret) on the second-factor step. The server accepts a
+ * step's code once per account and one step either side of now, so a second sign-in of the same
+ * account within 30 seconds uses the next step's code, and a third waits for the clock. Returns the
+ * final redirect (to `redirectTo`).
+ */
+export async function signInStaff(
+  session: HttpSession,
+  login: TStaffLogin,
+  redirectTo = '/app',
+): Promise<Response> {
+  const secret = login.totpSecret;
+  if (!secret) throw new Error(`signInStaff: ${login.email} has no authenticator secret`);
+  const password = await session.post('/login', { email: login.email, password: login.password, redirectTo });
+  if (password.status !== 302 || !locationOf(password).startsWith('/login/mfa')) {
+    throw new Error(
+      `signInStaff: the password step answered ${password.status} ${password.headers.get('location') ?? ''}`,
+    );
+  }
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const now = Math.floor(Date.now() / totpStepMs);
+    const step = Math.max(now, (lastStepByAccount.get(login.email) ?? -1) + 1);
+    if (step > now + 1) {
+      await new Promise((resolve) => setTimeout(resolve, (step - 1) * totpStepMs - Date.now() + 50));
+    }
+    lastStepByAccount.set(login.email, step);
+    const code = totpCode(secret, new Date(step * totpStepMs + 1000));
+    const response = await session.post('/login/mfa', { code, redirectTo });
+    if (response.status === 302) return response;
+    if (response.status !== 401) {
+      throw new Error(`signInStaff: the second-factor step answered ${response.status}`);
+    }
+  }
+  throw new Error(`signInStaff: no authenticator code was accepted for ${login.email}`);
 }

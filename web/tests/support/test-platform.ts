@@ -54,6 +54,8 @@ export async function startTestPlatform({
       NODE_ENV: 'test',
       DATABASE_URL: databaseUrl,
       SESSION_SECRET: randomBytes(32).toString('hex'),
+      // Test files share one Redis: their sign-in throttle counters must not meet.
+      REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:`,
     },
   });
 
