@@ -173,7 +173,11 @@ async function upload(
     expiresAt: target.expiresAt,
     actor: contact,
   });
-  const response = await fetch(target.url, { method: 'PUT', headers: target.headers, body });
+  const response = await fetch(target.url, {
+    method: 'PUT',
+    headers: target.headers,
+    body: new Uint8Array(body),
+  });
   expect(response.status).toBe(201);
   return { uploadId, blobKey };
 }

@@ -21,7 +21,11 @@ const webOrigin = 'http://localhost:3000';
 
 /** What the upload component does: PUT the bytes to the SAS URL with the headers it came with. */
 function browserPut(upload: Pick<TUploadUrl, 'url' | 'headers'>, body: Buffer): Promise<Response> {
-  return fetch(upload.url, { method: 'PUT', headers: { ...upload.headers, Origin: webOrigin }, body });
+  return fetch(upload.url, {
+    method: 'PUT',
+    headers: { ...upload.headers, Origin: webOrigin },
+    body: new Uint8Array(body),
+  });
 }
 
 async function uploadFile(body: Buffer, contentType: 'application/pdf' | 'image/png' = 'application/pdf') {
