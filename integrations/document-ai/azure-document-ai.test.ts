@@ -427,6 +427,15 @@ describe('Azure Document Intelligence adapter (against the local fake)', () => {
     });
     expect(error.message).toContain('could not read the file');
     expect(fake.requests).toHaveLength(1);
+
+    const truncated = await failureOf(
+      adapter().analyze({ content: pdf.subarray(0, 2000), contentType: 'application/pdf', category: 'w2' }),
+    );
+    expect(truncated).toMatchObject({
+      kind: 'bad_document',
+      retryable: false,
+      code: 'InvalidRequest/InvalidContent',
+    });
   });
 
   it('refuses media types the models cannot read before calling the service', async () => {

@@ -1,28 +1,26 @@
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { parseEnv } from '../../lib/env';
 import { loadWorkerEnv } from '../../workers/env';
 import { parseWebEnv } from '../../web/app/env.server';
-import { createDocumentAi } from './document-ai-env';
+import { createDocumentAi, documentAiEnvShape, requireAzureDocumentAiSettings } from './document-ai-env';
 
-/** A worker configuration that is complete except for document AI. */
-const workerBase = {
-  NODE_ENV: 'production',
-  DATABASE_URL: 'postgres://cpa:secret@db.internal:5432/cpa',
-  REDIS_URL: 'redis://cache.internal:6379',
-  SMTP_URL: 'smtp://mail.internal:25',
-  PUBLIC_URL: 'https://app.example.com',
-};
+/** The document AI part of a process's env schema, as workers/env.ts and web/app/env.server.ts use it. */
+const loadDocumentAiEnv = (source: Record<string, string | undefined>) =>
+  parseEnv('worker', z.object(documentAiEnvShape).superRefine(...requireAzureDocumentAiSettings), source);
+const workerBase = { NODE_ENV: 'production' };
 const azureKey = '0123456789abcdef0123456789abcdef';
 
 describe('document AI configuration', () => {
   it('uses the local reader unless told otherwise', () => {
-    const env = loadWorkerEnv(workerBase);
+    const env = loadDocumentAiEnv(workerBase);
     expect(env.DOCUMENT_AI_PROVIDER).toBe('local');
     expect(createDocumentAi(env).provider).toBe('local');
   });
 
   it('fails at boot naming both Azure variables when azure is chosen without them', () => {
     expect(() =>
-      loadWorkerEnv({ ...workerBase, DOCUMENT_AI_PROVIDER: 'azure', AZURE_DOCUMENT_INTELLIGENCE_KEY: '' }),
+      loadDocumentAiEnv({ ...workerBase, DOCUMENT_AI_PROVIDER: 'azure', AZURE_DOCUMENT_INTELLIGENCE_KEY: '' }),
     ).toThrow(
       [
         'worker: invalid configuration',
@@ -32,7 +30,7 @@ describe('document AI configuration', () => {
     );
   });
 
-  it('names the Azure variables together with every other missing one', () => {
+  it('names the Azure variables together with every other missing one of the worker', () => {
     expect(() => loadWorkerEnv({ NODE_ENV: 'production', DOCUMENT_AI_PROVIDER: 'azure' })).toThrow(
       /DATABASE_URL[\s\S]*AZURE_DOCUMENT_INTELLIGENCE_ENDPOINT: required[\s\S]*AZURE_DOCUMENT_INTELLIGENCE_KEY: required/,
     );
@@ -41,7 +39,7 @@ describe('document AI configuration', () => {
   it('rejects an unknown provider, an endpoint without https and a key too short to be one, never echoing the key', () => {
     let message = '';
     try {
-      loadWorkerEnv({
+      loadDocumentAiEnv({
         ...workerBase,
         DOCUMENT_AI_PROVIDER: 'google',
         AZURE_DOCUMENT_INTELLIGENCE_ENDPOINT: 'http://docs.example.com',
@@ -59,7 +57,7 @@ describe('document AI configuration', () => {
   });
 
   it('builds the Azure adapter from a complete configuration', () => {
-    const env = loadWorkerEnv({
+    const env = loadDocumentAiEnv({
       ...workerBase,
       DOCUMENT_AI_PROVIDER: 'azure',
       AZURE_DOCUMENT_INTELLIGENCE_ENDPOINT: 'https://cpa-docs.cognitiveservices.azure.com/',

@@ -282,7 +282,10 @@ export async function startDocumentIntelligenceFake(
         sendError(response, 400, invalid('InvalidContentLength', 'The input content is empty.'));
         return;
       }
-      if (!sniffMediaType(document)) {
+      if (
+        !sniffMediaType(document) ||
+        (sniffMediaType(document) === 'application/pdf' && !hasPdfTrailer(document))
+      ) {
         sendError(
           response,
           400,
@@ -383,6 +386,11 @@ export async function startDocumentIntelligenceFake(
       });
     },
   };
+}
+
+/** A complete PDF ends with `%%EOF` (a truncated upload does not). */
+function hasPdfTrailer(bytes: Buffer): boolean {
+  return bytes.subarray(Math.max(0, bytes.length - 1024)).includes('%%EOF');
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
