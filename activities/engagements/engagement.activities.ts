@@ -48,7 +48,13 @@ export interface TFirmPolicy {
 }
 
 type TEngagementTemplateName =
-  'document_request' | 'document_reminder' | 'review_ready' | 'approval_request' | 'invoice' | 'close_report';
+  | 'document_request'
+  | 'document_reminder'
+  | 'review_ready'
+  | 'approval_request'
+  | 'invoice'
+  | 'close_report'
+  | 'engagement_cancelled';
 
 /** Fields the activity fills from the database, so names and addresses stay out of workflow history. */
 type TFilledFields = 'firmName' | 'contactName' | 'recipientName' | 'timeZone' | 'engagementTitle';

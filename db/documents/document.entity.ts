@@ -54,7 +54,7 @@ export const Document = defineEntity({
     ocrStatus: p.enum(ocrStatuses).default('pending'),
     extractedFields: p.json<TExtractedField[]>().nullable(),
     /** How sure the reader was about the document as a whole (0-1). */
-    extractionConfidence: p.double().nullable(),
+    extractionConfidence: p.double().runtimeType('number').$type<number>().nullable(),
     /** The model that read it, e.g. `prebuilt-tax.us.w2` or `local/ocr`. */
     extractionModel: p.string().length(120).nullable(),
     /** Sentences the reader left for the reviewer (never sensitive values). */

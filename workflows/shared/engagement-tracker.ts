@@ -272,7 +272,7 @@ export class EngagementTracker<TStage extends string> {
     const info = workflowInfo();
     this.current.eventSeq += 1;
     const waiting = this.current.waitingFor;
-    await this.options.project({
+    const projection: TEngagementProjection = {
       organizationId: this.options.organizationId,
       engagementId: this.options.engagementId,
       workflowId: info.workflowId,
@@ -289,7 +289,9 @@ export class EngagementTracker<TStage extends string> {
         message: message.length > 500 ? `${message.slice(0, 499)}…` : message,
         occurredAt: new Date(Date.now()).toISOString(),
       },
-    });
+    };
+    // A projection that keeps failing (database down) shows as lastError and is tried again later.
+    await this.attempt('projectEngagement', () => this.options.project(projection));
   }
 
   /**
