@@ -47,6 +47,8 @@ export interface TExtractDocumentResult {
   documentId: string;
   /** `already_read`: an earlier attempt stored the extraction; nothing was read again. */
   outcome: 'extracted' | 'needs_review' | 'already_read';
+  /** Whether a person must review what was read (also for `already_read`). */
+  needsReview: boolean;
   /** What the document was expected to be. */
   category: string;
   /** What the reader found it to be. */
@@ -134,7 +136,10 @@ export function createDocumentAiActivities({ documentAi, storage, orm }: Documen
           organization: input.organizationId,
         });
         if (!document) throw new AppError('not_found', 'Document not found.');
-        if (alreadyRead.has(document.ocrStatus) && document.extractedFields) return storedResult(document);
+        if (alreadyRead.has(document.ocrStatus) && document.extractedFields) {
+          const threshold = input.reviewConfidenceThreshold ?? (await firmThreshold(input.organizationId));
+          return storedResult(document, threshold);
+        }
         if (document.ocrStatus === 'failed') {
           throw ApplicationFailure.create({
             type: documentAiFailureTypes.bad_document,
@@ -185,6 +190,7 @@ export function createDocumentAiActivities({ documentAi, storage, orm }: Documen
         return {
           documentId: document.id,
           outcome: outcome.needsReview ? 'needs_review' : 'extracted',
+          needsReview: outcome.needsReview,
           category,
           detectedCategory: found,
           model: extraction.modelId,
@@ -251,19 +257,26 @@ export function toExtractedFields(extraction: TExtraction): TExtractedField[] {
   }));
 }
 
-/** The summary of an extraction stored by an earlier attempt. */
-function storedResult(document: IDocument): TExtractDocumentResult {
+/**
+ * The summary of an extraction stored by an earlier attempt, worked out again from the stored fields
+ * (the same rules as when it was recorded), so a retried activity answers as the first attempt did.
+ */
+function storedResult(document: IDocument, threshold: number): TExtractDocumentResult {
   const fields = document.extractedFields ?? [];
+  const present = new Set(fields.filter((f) => f.value !== null && f.value !== '').map((f) => f.name));
   return {
     documentId: document.id,
     outcome: 'already_read',
+    needsReview: document.ocrStatus === 'needs_review',
     category: document.category,
     detectedCategory: null,
     model: document.extractionModel ?? null,
     confidence: document.extractionConfidence ?? null,
     fieldCount: fields.length,
-    missingFields: [],
-    lowConfidenceFields: [],
+    missingFields: requiredFieldsFor(toDocumentCategory(document.category)).filter(
+      (name) => !present.has(name),
+    ),
+    lowConfidenceFields: fields.filter((f) => f.confidence < threshold).map((f) => f.name),
     warnings: document.extractionWarnings ?? [],
   };
 }
