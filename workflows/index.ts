@@ -2,3 +2,7 @@
 export { clientOnboardingWorkflow } from './onboarding/client-onboarding.workflow';
 export { documentIntakeWorkflow } from './intake/document-intake.workflow';
 export { documentProcessingWorkflow } from './intake/document-processing.workflow';
+export { taxReturnWorkflow } from './tax-return/tax-return.workflow';
+export { taxSeasonBulkStartWorkflow } from './tax-return/bulk-start.workflow';
+export { monthlyCloseWorkflow } from './close/monthly-close.workflow';
+export { monthlyCloseKickoffWorkflow } from './close/close-kickoff.workflow';

@@ -32,7 +32,7 @@ export function createTaxReturnActivities({ orm }: TaxReturnActivityDeps) {
     /** Creates the return's read-model row (once per workflow ID) with its assignees and due date. */
     async openTaxReturn(
       input: TTaxReturnInput & { workflowId: string; runId: string },
-    ): Promise<{ engagementId: string; title: string }> {
+    ): Promise<{ engagementId: string; title: string; clientKind: 'individual' | 'business' }> {
       return failFastOnBusinessErrors(async () => {
         const em = forTenant(orm, input.organizationId);
         const actor: TActor = input.startedByUserId ? { type: 'user', id: input.startedByUserId } : systemActor;
@@ -63,7 +63,7 @@ export function createTaxReturnActivities({ orm }: TaxReturnActivityDeps) {
               actor,
             });
           }
-          return { engagementId: engagement.id, title: engagement.title };
+          return { engagementId: engagement.id, title: engagement.title, clientKind: client.kind };
         });
       });
     },

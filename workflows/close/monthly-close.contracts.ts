@@ -9,6 +9,7 @@ import {
   type TEngagementStatusView,
   type TStageInfo,
 } from '../shared/engagement.contracts';
+import { taskQueues } from '../shared/task-queues';
 import { isClosePeriod, periodLabel } from './close-period';
 
 export { cancelEngagementUpdate } from '../shared/engagement.contracts';
@@ -86,6 +87,8 @@ export const ZMonthlyCloseInput = z.object({
   assigneeUserId: z.uuid().nullable(),
   startedByUserId: z.uuid().optional(),
   timing: ZCloseTiming.default(ZCloseTiming.parse({})),
+  /** Where the QuickBooks activities run (tests give each run its own queue). */
+  integrationsTaskQueue: z.string().min(1).max(200).default(taskQueues.integrations),
 });
 export type TMonthlyCloseInput = z.infer<typeof ZMonthlyCloseInput>;
 export type TMonthlyCloseInputIn = z.input<typeof ZMonthlyCloseInput>;

@@ -9,6 +9,7 @@ import {
   type TEngagementStatusView,
   type TStageInfo,
 } from '../shared/engagement.contracts';
+import { taskQueues } from '../shared/task-queues';
 import { taxReturnTypes, type TTaxReturnType } from './due-dates';
 
 export { cancelEngagementUpdate } from '../shared/engagement.contracts';
@@ -87,6 +88,14 @@ export const ZTaxReturnTiming = z.object({
     .min(1)
     .max(6)
     .default([14 * day, 3 * day]),
+  /** Reminders of the document intake; the firm's schedule when absent. */
+  intakeReminders: ZReminderCadence.optional(),
+  /** Documents are due this long before the filing deadline (at least a week after the start). */
+  documentsDueBeforeDeadlineSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .default(45 * day),
 });
 export type TTaxReturnTiming = z.infer<typeof ZTaxReturnTiming>;
 
@@ -108,6 +117,8 @@ export const ZTaxReturnInput = z.object({
   timing: ZTaxReturnTiming.default(ZTaxReturnTiming.parse({})),
   /** Set when started by a bulk start (its workflow ID), so a retried batch knows its own starts. */
   bulkStartId: z.string().max(200).optional(),
+  /** Where the payment provider's activities run (tests give each run its own queue). */
+  integrationsTaskQueue: z.string().min(1).max(200).default(taskQueues.integrations),
 });
 export type TTaxReturnInput = z.infer<typeof ZTaxReturnInput>;
 export type TTaxReturnInputIn = z.input<typeof ZTaxReturnInput>;
