@@ -13,7 +13,9 @@ export const minPortalLinkLifetimeDays = 1;
 export const maxPortalLinkLifetimeDays = 30;
 
 /** The firm's portal link lifetime in days, within 1-30; 7 when not set. */
-export function portalLinkLifetimeDays(settings: Pick<TOrganizationSettings, 'portalInvitationExpiryDays'>): number {
+export function portalLinkLifetimeDays(
+  settings: Pick<TOrganizationSettings, 'portalInvitationExpiryDays'>,
+): number {
   const days = settings.portalInvitationExpiryDays;
   if (typeof days !== 'number' || !Number.isInteger(days)) return defaultPortalLinkLifetimeDays;
   return Math.min(maxPortalLinkLifetimeDays, Math.max(minPortalLinkLifetimeDays, days));

@@ -45,3 +45,21 @@ export async function verifyPortalSignInCode(
     return spent === 1 ? 'ok' : 'none';
   });
 }
+
+/**
+ * Whose live code is the newest among these contacts (the accounts of one email address): the code
+ * someone types is checked against that one. The EntityManager may be a system one.
+ */
+export async function newestLiveCodeOwner(
+  em: EntityManager,
+  contactIds: readonly string[],
+  now = new Date(),
+): Promise<{ contactId: string; organizationId: string } | null> {
+  if (contactIds.length === 0) return null;
+  const newest = await em.findOne(
+    PortalSignInCode,
+    { contact: { $in: [...contactIds] }, usedAt: null, voidedAt: null, createdAt: { $lte: now } },
+    { orderBy: { createdAt: 'desc', id: 'desc' } },
+  );
+  return newest ? { contactId: newest.contact.id, organizationId: newest.organization.id } : null;
+}

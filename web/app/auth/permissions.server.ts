@@ -52,6 +52,7 @@ export const portalActions = [
   'portal.engagements.view',
   'portal.documents.view',
   'portal.documents.download',
+  'portal.documents.upload',
   'portal.invoices.view',
   'portal.account.manage',
 ] as const;

@@ -1,6 +1,8 @@
 import { Client, type TClientKind, type TClientStatus } from '../../../db/clients/client.entity';
 import { Contact } from '../../../db/clients/contact.entity';
 import { Engagement } from '../../../db/engagements/engagement.entity';
+import { PortalCredential } from '../../../db/portal/portal-credential.entity';
+import { PortalLink } from '../../../db/portal/portal-link.entity';
 import type { EntityManager } from '../../../db/types';
 import { listClients as listClientsPage } from '../../../db/queries/list-clients';
 import type { TEngagementVisibility } from '../auth/permissions.server';
@@ -87,6 +89,11 @@ export async function getClientDetail(
     ),
   ]);
   const { format } = input;
+  const portal = await contactPortalStatus(em, {
+    organizationId: input.organizationId,
+    contactIds: contacts.map((contact) => contact.id),
+    format,
+  });
   return {
     id: client.id,
     displayName: client.displayName,
@@ -100,6 +107,7 @@ export async function getClientDetail(
       name: contact.name,
       email: contact.email,
       portalAccess: contact.portalAccess,
+      portal: portal.get(contact.id) ?? { signIn: null, invitation: null },
     })),
     engagements: engagements.map((engagement) => ({
       id: engagement.id,
@@ -111,4 +119,54 @@ export async function getClientDetail(
       updated: format.relative(engagement.updatedAt),
     })),
   };
+}
+
+/** Where a contact stands with the portal: how they sign in, and their newest emailed link. */
+export interface TContactPortalStatus {
+  signIn: { method: 'password' | 'email_code'; authenticatorApp: boolean; lastSignIn: string | null } | null;
+  invitation: { sent: string; state: 'waiting' | 'used' | 'expired' | 'replaced'; until: string } | null;
+}
+
+async function contactPortalStatus(
+  em: EntityManager,
+  input: { organizationId: string; contactIds: string[]; format: TDateFormat; now?: Date },
+): Promise<Map<string, TContactPortalStatus>> {
+  const status = new Map<string, TContactPortalStatus>();
+  if (input.contactIds.length === 0) return status;
+  const now = input.now ?? new Date();
+  const [credentials, links] = await Promise.all([
+    em.find(PortalCredential, { organization: input.organizationId, contact: { $in: input.contactIds } }),
+    em.find(
+      PortalLink,
+      { organization: input.organizationId, contact: { $in: input.contactIds } },
+      { orderBy: { createdAt: 'desc', id: 'desc' } },
+    ),
+  ]);
+  for (const contactId of input.contactIds) {
+    const credential = credentials.find((row) => row.contact.id === contactId);
+    const link = links.find((row) => row.contact.id === contactId);
+    status.set(contactId, {
+      signIn: credential
+        ? {
+            method: credential.signInMethod,
+            authenticatorApp: Boolean(credential.totpConfirmedAt),
+            lastSignIn: credential.lastSignInAt ? input.format.relative(credential.lastSignInAt, now) : null,
+          }
+        : null,
+      invitation: link
+        ? {
+            sent: input.format.relative(link.createdAt, now),
+            state: link.lastUsedAt
+              ? 'used'
+              : link.revokedAt
+                ? 'replaced'
+                : link.expiresAt.getTime() < now.getTime()
+                  ? 'expired'
+                  : 'waiting',
+            until: input.format.date(link.expiresAt),
+          }
+        : null,
+    });
+  }
+  return status;
 }

@@ -7,12 +7,14 @@ import type { AppLoadContext } from '@remix-run/node';
 import { AppError } from '../../../lib/errors';
 import type { EntityManager } from '../../../db/types';
 import type { TActor } from '../../../db/audit/actor';
-import { requirePortalContact, requireStaff, type TPortalContact, type TStaff } from '../auth/guards.server';
+import { requireStaff, type TStaff } from '../auth/guards.server';
+import { requirePortalUser, type TPortalUser } from '../portal/portal-session.server';
 import { Organization } from '../../../db/organizations/organization.entity';
 import {
   can,
   engagementVisibility,
   type TEngagementVisibility,
+  type TPortalAction,
   type TStaffAction,
 } from '../auth/permissions.server';
 import { orm } from '../services.server';
@@ -102,7 +104,11 @@ export function staffRoute<T>(
 }
 
 /** Who is acting, from where: for the audit events that domain operations write. */
-export function requestActor(who: Pick<TActor, 'type' | 'id'>, request: Request, context: AppLoadContext): TActor {
+export function requestActor(
+  who: Pick<TActor, 'type' | 'id'>,
+  request: Request,
+  context: AppLoadContext,
+): TActor {
   return {
     ...who,
     ip: context.clientIp ?? undefined,
@@ -110,14 +116,39 @@ export function requestActor(who: Pick<TActor, 'type' | 'id'>, request: Request,
   };
 }
 
-/** A portal loader or action: requires a portal session, scoped to its contact's client. */
+/** What a portal loader or action gets. */
+export interface TPortalRouteContext {
+  /** The signed-in contact: scope every query to `portal.clientId`. */
+  portal: TPortalUser;
+  /** Scoped to the contact's firm. */
+  em: EntityManager;
+  actor: TActor;
+}
+
+/**
+ * A portal loader or action: requires a fully signed-in portal contact (the client role) allowed to
+ * do `action`, forks an EntityManager scoped to their firm, and maps errors. Pages must scope their
+ * queries to the contact's client: another client's resource answers 404.
+ */
+export function portalRoute<T>(
+  args: RouteArgs,
+  action: TPortalAction,
+  body: (ctx: TPortalRouteContext) => Promise<T>,
+): Promise<T>;
+/** Without an action: the portal's basic permission, `portal.view`. */
+export function portalRoute<T>(args: RouteArgs, body: (ctx: TPortalRouteContext) => Promise<T>): Promise<T>;
 export function portalRoute<T>(
   { request, context }: RouteArgs,
-  body: (ctx: { portal: TPortalContact; em: EntityManager; actor: TActor }) => Promise<T>,
+  actionOrBody: TPortalAction | ((ctx: TPortalRouteContext) => Promise<T>),
+  maybeBody?: (ctx: TPortalRouteContext) => Promise<T>,
 ): Promise<T> {
+  const action = typeof actionOrBody === 'string' ? actionOrBody : 'portal.view';
+  const body = typeof actionOrBody === 'string' ? maybeBody : actionOrBody;
+  if (!body) throw new TypeError('portalRoute needs a body');
   return handleRouteErrors(context, async () => {
     await verifyCsrf(request);
-    const portal = await requirePortalContact(request);
+    const portal = await requirePortalUser(request);
+    if (!can('client', action)) notFound();
     const em = forTenant(await orm(), portal.organizationId);
     return body({
       portal,

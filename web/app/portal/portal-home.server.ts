@@ -3,7 +3,7 @@ import { Engagement } from '../../../db/engagements/engagement.entity';
 import type { EntityManager } from '../../../db/types';
 import { isAppError } from '../../../lib/errors';
 import { ZClientProfile, usStateCodes } from '../../../workflows/onboarding/client-onboarding.contracts';
-import type { TPortalContact } from '../auth/guards.server';
+import type { TPortalUser } from './portal-session.server';
 import { fieldErrorsOf, formValues, type TFieldErrors } from '../forms/validation.server';
 import { readOnboardingState, sendProfileToOnboarding } from '../onboarding/onboarding-workflow.server';
 import type { TDateFormat } from '../ui/dates.server';
@@ -31,7 +31,7 @@ export type TPortalAsk =
 /** Stages in which the onboarding workflow is (or is about to be) waiting for the profile. */
 const profileStages = new Set(['creating_client', 'inviting', 'awaiting_profile']);
 
-function activeOnboarding(em: EntityManager, portal: TPortalContact) {
+function activeOnboarding(em: EntityManager, portal: TPortalUser) {
   return em.findOne(
     Engagement,
     {
@@ -47,7 +47,7 @@ function activeOnboarding(em: EntityManager, portal: TPortalContact) {
 /** Decides what the portal home shows: the profile form, a thank-you, or a polite explanation. */
 export async function portalAsk(
   em: EntityManager,
-  input: { portal: TPortalContact; justSubmitted: boolean; format: TDateFormat },
+  input: { portal: TPortalUser; justSubmitted: boolean; format: TDateFormat },
 ): Promise<TPortalAsk> {
   const { portal } = input;
   const client = await em.findOne(Client, { id: portal.clientId, organization: portal.organizationId });
@@ -101,7 +101,7 @@ export type TProfileOutcome =
  * activity stores it; nothing is written here, so a rejected form changes nothing.
  */
 export async function submitProfile(
-  portal: TPortalContact,
+  portal: TPortalUser,
   form: FormData,
   now = new Date(),
 ): Promise<TProfileOutcome> {

@@ -1,9 +1,16 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
-import { getClientDetail } from '../clients/client-queries.server';
+import { data } from '@remix-run/node';
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
+import { can } from '../auth/permissions.server';
+import { getClientDetail, type TContactPortalStatus } from '../clients/client-queries.server';
+import { canSeeClient } from '../engagements/engagement-scope.server';
 import { isUuid } from '../../../lib/ids';
+import { isAppError } from '../../../lib/errors';
 import { notFound, staffRoute } from '../http/route.server';
-import { EmptyState, EngagementItem, PageHeader, StatusBadge } from '../ui/components';
+import { sendPortalInvitation } from '../portal/portal-invitations.server';
+import { EmptyState, EngagementItem, FormError, Notice, PageHeader, StatusBadge } from '../ui/components';
+import { CsrfInput } from '../ui/csrf-input';
 import { dateFormat } from '../ui/dates.server';
 import { PageErrorBoundary } from '../ui/error-panel';
 
@@ -22,15 +29,73 @@ export async function loader(args: LoaderFunctionArgs) {
       format: dateFormat(staff.timeZone),
     });
     if (!client) notFound('This client');
-    return { client };
+    return { client, canInvite: can(staff.role, 'clients.invite') };
   });
+}
+
+const ZInviteForm = z.object({ intent: z.literal('invite'), contactId: z.uuid() });
+
+/** Sends a contact a new portal invitation (the earlier link stops working). */
+export async function action(args: ActionFunctionArgs) {
+  return staffRoute(args, 'clients.invite', async ({ staff, em, actor, visibility }) => {
+    const clientId = args.params.clientId;
+    if (!isUuid(clientId)) notFound('This client');
+    if (!(await canSeeClient(em, { organizationId: staff.organizationId, visibility, clientId }))) {
+      notFound('This client');
+    }
+    const parsed = ZInviteForm.safeParse(Object.fromEntries(await args.request.formData()));
+    if (!parsed.success) notFound('This contact');
+    try {
+      const sent = await sendPortalInvitation(em, actor, {
+        organizationId: staff.organizationId,
+        clientId,
+        contactId: parsed.data.contactId,
+      });
+      return {
+        sent: `A new portal invitation is on its way to ${sent.contactName} (${sent.email}). Earlier links no longer work.`,
+        error: null,
+      };
+    } catch (error) {
+      if (!isAppError(error) || (error.code !== 'conflict' && error.code !== 'unavailable')) throw error;
+      return data({ sent: null, error: error.userMessage }, { status: error.httpStatus });
+    }
+  });
+}
+
+function portalStatusText(status: TContactPortalStatus): string {
+  const parts: string[] = [];
+  if (status.signIn) {
+    parts.push(
+      status.signIn.method === 'password' ? 'Signs in with a password' : 'Signs in with emailed codes',
+    );
+    if (status.signIn.authenticatorApp) parts.push('authenticator app on');
+    if (status.signIn.lastSignIn) parts.push(`last signed in ${status.signIn.lastSignIn}`);
+  }
+  if (status.invitation) {
+    const { sent, state, until } = status.invitation;
+    parts.push(
+      state === 'waiting'
+        ? `link sent ${sent}, works until ${until}`
+        : state === 'used'
+          ? `link sent ${sent}, opened`
+          : state === 'expired'
+            ? `link sent ${sent}, expired`
+            : `link sent ${sent}, replaced`,
+    );
+  } else if (!status.signIn) {
+    parts.push('Not invited yet');
+  }
+  return parts.join(' · ');
 }
 
 const kindLabels = { individual: 'Individual', business: 'Business' } as const;
 const contactLabels = { email: 'Email', phone: 'Phone' } as const;
 
 export default function ClientDetail() {
-  const { client } = useLoaderData<typeof loader>();
+  const { client, canInvite } = useLoaderData<typeof loader>();
+  const outcome = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const inviting = navigation.state !== 'idle' ? navigation.formData?.get('contactId') : null;
   const { profile } = client;
   return (
     <>
@@ -87,6 +152,8 @@ export default function ClientDetail() {
         </section>
         <section className="card" aria-labelledby="contacts-title">
           <h2 id="contacts-title">Contacts</h2>
+          {outcome?.sent ? <Notice tone="success">{outcome.sent}</Notice> : null}
+          <FormError message={outcome?.error} />
           {client.contacts.length === 0 ? (
             <EmptyState title="No contacts" />
           ) : (
@@ -98,12 +165,34 @@ export default function ClientDetail() {
                     <a className="item-meta" href={`mailto:${contact.email}`}>
                       {contact.email}
                     </a>
+                    {contact.portalAccess ? (
+                      <span className="item-meta">{portalStatusText(contact.portal)}</span>
+                    ) : null}
                   </div>
                   <div className="item-side">
                     <StatusBadge
                       status={contact.portalAccess ? 'active' : 'inactive'}
                       label={contact.portalAccess ? 'Portal access' : 'No portal access'}
                     />
+                    {canInvite && contact.portalAccess ? (
+                      <Form method="post">
+                        <CsrfInput />
+                        <input type="hidden" name="intent" value="invite" />
+                        <input type="hidden" name="contactId" value={contact.id} />
+                        <button
+                          type="submit"
+                          className="button button-secondary button-small"
+                          disabled={inviting === contact.id}
+                        >
+                          {inviting === contact.id
+                            ? 'Sending…'
+                            : contact.portal.invitation
+                              ? 'Send a new portal link'
+                              : 'Send portal invitation'}
+                          <span className="visually-hidden"> to {contact.name}</span>
+                        </button>
+                      </Form>
+                    ) : null}
                   </div>
                 </li>
               ))}

@@ -14,6 +14,8 @@ export async function loader(args: LoaderFunctionArgs) {
         clients: can(staff.role, 'clients.view'),
         engagements: can(staff.role, 'engagements.view'),
         tasks: can(staff.role, 'tasks.view'),
+        audit: can(staff.role, 'audit.view'),
+        accessSettings: can(staff.role, 'settings.manage'),
       },
       mailboxUrl: env.NODE_ENV === 'development' ? (env.MAILBOX_URL ?? null) : null,
     });
@@ -54,6 +56,16 @@ export default function StaffLayout() {
           {nav.tasks ? (
             <NavLink to="/app/tasks" className={navClass}>
               Tasks
+            </NavLink>
+          ) : null}
+          {nav.audit ? (
+            <NavLink to="/app/settings/audit" className={navClass}>
+              Audit log
+            </NavLink>
+          ) : null}
+          {nav.accessSettings ? (
+            <NavLink to="/app/settings/access" className={navClass}>
+              Access settings
             </NavLink>
           ) : null}
         </nav>

@@ -1,31 +1,39 @@
 import { data } from '@remix-run/node';
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { findPortalAccount } from '../../../db/portal/portal-sign-in';
 import { RedirectError } from '../http/redirect.server';
 import { portalRoute } from '../http/route.server';
+import { PortalErrorBoundary } from '../portal/portal-error';
 import { portalAsk, submitProfile } from '../portal/portal-home.server';
+import { portalOverview } from '../portal/portal-views.server';
 import { usStateNames } from '../portal/us-states';
-import { FieldError, FormError, TextField } from '../ui/components';
+import { FieldError, FormError, ProgressBar, StatusBadge, TextField } from '../ui/components';
 import { dateFormat } from '../ui/dates.server';
-import { PageErrorBoundary } from '../ui/error-panel';
 import { CsrfInput } from '../ui/csrf-input';
 
 export const meta: MetaFunction = () => [{ title: 'Client portal' }, { name: 'robots', content: 'noindex' }];
 
 export async function loader(args: LoaderFunctionArgs) {
-  return portalRoute(args, async ({ portal, em }) => {
+  return portalRoute(args, 'portal.view', async ({ portal, em }) => {
     const justSubmitted = new URL(args.request.url).searchParams.get('submitted') === '1';
-    const ask = await portalAsk(em, { portal, justSubmitted, format: dateFormat(portal.timeZone) });
+    const format = dateFormat(portal.timeZone);
+    const ask = await portalAsk(em, { portal, justSubmitted, format });
+    const account = await findPortalAccount(em, portal);
     return {
       firstName: portal.contactName.split(/\s+/)[0] ?? portal.contactName,
       firmName: portal.firmName,
+      clientName: portal.clientName,
       ask,
+      // The first visit asks how to sign in next time (a password, or a code emailed each time).
+      choosesSignIn: account?.signInMethod === null,
+      ...(await portalOverview(em, { portal, format })),
     };
   });
 }
 
 export async function action(args: ActionFunctionArgs) {
-  return portalRoute(args, async ({ portal }) => {
+  return portalRoute(args, 'portal.profile.submit', async ({ portal }) => {
     const outcome = await submitProfile(portal, await args.request.formData());
     if (outcome.ok) throw new RedirectError('/portal?submitted=1');
     return data(
@@ -36,10 +44,11 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function PortalHome() {
-  const { firstName, firmName, ask } = useLoaderData<typeof loader>();
+  const { firstName, firmName, ask, choosesSignIn } = useLoaderData<typeof loader>();
   return (
     <>
       <p className="portal-greeting">Hello {firstName},</p>
+      {choosesSignIn ? <ChooseSignIn /> : null}
       {ask.kind === 'profile_form' ? (
         <ProfileForm firmName={firmName} states={ask.states} />
       ) : ask.kind === 'thank_you' ? (
@@ -77,6 +86,132 @@ export default function PortalHome() {
           </p>
         </section>
       )}
+      <Overview />
+    </>
+  );
+}
+
+/** The first visit's question: how to get back in next time. */
+function ChooseSignIn() {
+  return (
+    <section className="portal-card portal-notice" aria-labelledby="signin-choice-title">
+      <h2 id="signin-choice-title">How would you like to sign in next time?</h2>
+      <p className="muted">
+        Choose a password, or we can email you a 6-digit code each time. You can change this later under
+        Account.
+      </p>
+      <div className="portal-actions">
+        <Link to="/portal/account#password" className="button button-primary button-large">
+          Create a password
+        </Link>
+        <Form method="post" action="/portal/account">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="email_codes" />
+          <button type="submit" className="button button-secondary button-large">
+            Email me a code each time
+          </button>
+        </Form>
+      </div>
+    </section>
+  );
+}
+
+/** Everything of the client's in one place: engagements, invoices and documents. */
+function Overview() {
+  const { clientName, activeEngagements, completedEngagements, invoices, documents } =
+    useLoaderData<typeof loader>();
+  return (
+    <>
+      <section className="portal-card" aria-labelledby="work-title">
+        <h2 id="work-title">Your work in progress</h2>
+        <p className="muted small">For {clientName}</p>
+        {activeEngagements.length === 0 ? (
+          <p>Nothing is in progress right now.</p>
+        ) : (
+          <ul className="item-list">
+            {activeEngagements.map((engagement) => (
+              <li key={engagement.id} className="item">
+                <div className="item-main">
+                  <Link to={`/portal/engagements/${engagement.id}`} className="item-title">
+                    {engagement.title}
+                  </Link>
+                  <span className="item-meta">
+                    {engagement.stage}
+                    {engagement.due ? ` · due ${engagement.due}` : null}
+                  </span>
+                </div>
+                <div className="item-side">
+                  <ProgressBar value={engagement.progress} label={`${engagement.title}: progress`} />
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {invoices.length > 0 ? (
+        <section className="portal-card" aria-labelledby="invoices-title">
+          <h2 id="invoices-title">Invoices</h2>
+          <ul className="item-list">
+            {invoices.map((invoice) => (
+              <li key={invoice.id} className="item">
+                <div className="item-main">
+                  <Link to={`/portal/invoices/${invoice.id}`} className="item-title">
+                    {invoice.description}
+                  </Link>
+                  <span className="item-meta">
+                    {invoice.number}
+                    {invoice.due && invoice.status === 'open' ? ` · due ${invoice.due}` : null}
+                  </span>
+                </div>
+                <div className="item-side">
+                  <span className="strong">{invoice.amount}</span>
+                  <StatusBadge
+                    status={invoice.status === 'open' ? 'open' : 'inactive'}
+                    label={invoice.statusLabel}
+                  />
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {documents.length > 0 ? (
+        <section className="portal-card" aria-labelledby="documents-title">
+          <h2 id="documents-title">Recent documents</h2>
+          <ul className="item-list">
+            {documents.map((document) => (
+              <li key={document.id} className="item">
+                <div className="item-main">
+                  <a href={`/portal/documents/${document.id}`} className="item-title">
+                    {document.fileName}
+                  </a>
+                  <span className="item-meta">
+                    {document.byYou ? 'Sent by you' : 'From your accountant'} · {document.uploaded} ·{' '}
+                    {document.size}
+                  </span>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {completedEngagements.length > 0 ? (
+        <section className="portal-card" aria-labelledby="done-title">
+          <h2 id="done-title">Finished</h2>
+          <ul className="item-list">
+            {completedEngagements.map((engagement) => (
+              <li key={engagement.id} className="item">
+                <div className="item-main">
+                  <Link to={`/portal/engagements/${engagement.id}`} className="item-title">
+                    {engagement.title}
+                  </Link>
+                  <span className="item-meta">Finished · updated {engagement.updated}</span>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </>
   );
 }
@@ -223,5 +358,5 @@ function ProfileForm({ firmName, states }: { firmName: string; states: readonly 
 }
 
 export function ErrorBoundary() {
-  return <PageErrorBoundary />;
+  return <PortalErrorBoundary />;
 }
