@@ -192,3 +192,39 @@ function recordFieldCounts(text: string, delimiter: string, complete: boolean): 
   if (complete && !blank && !quoted) counts.push(fields);
   return counts;
 }
+
+/** Types browsers report for upload types under other names. */
+const browserTypeAliases: Record<string, TUploadMediaType> = {
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+  'image/x-png': 'image/png',
+  'image/x-tiff': 'image/tiff',
+  'image/heic-sequence': 'image/heic',
+  'image/heif-sequence': 'image/heif',
+  'application/x-pdf': 'application/pdf',
+  'application/csv': 'text/csv',
+  'text/comma-separated-values': 'text/csv',
+};
+
+/**
+ * The upload type to declare for a file the browser picked: its reported type when that is one of
+ * ours (or an alias of one), else the one its extension names. Windows reports CSV files as
+ * `application/vnd.ms-excel` when Excel is installed, and some browsers report no type for HEIC
+ * photos: the extension decides those. Null when it is none of the upload types.
+ */
+export function declaredMediaType(fileName: string, browserType: string): TUploadMediaType | null {
+  const reported = browserType.trim().toLowerCase().split(';')[0]!.trim();
+  const extension = fileName.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1] ?? '';
+  const byExtension = uploadMediaTypes.find((type) => mediaTypeExtensions[type].includes(extension)) ?? null;
+  if (isUploadMediaType(reported)) {
+    // A .csv reported as text/plain is a CSV; otherwise the browser's type stands.
+    return reported === 'text/plain' && byExtension === 'text/csv' ? 'text/csv' : reported;
+  }
+  return browserTypeAliases[reported] ?? byExtension;
+}
+
+/** What the file picker offers: the upload types and their extensions. */
+export const uploadAcceptAttribute = [
+  ...uploadMediaTypes,
+  ...uploadMediaTypes.flatMap((type) => mediaTypeExtensions[type].map((extension) => `.${extension}`)),
+].join(',');

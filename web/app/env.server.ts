@@ -49,6 +49,10 @@ function webEnvSchema(source: Record<string, string | undefined>) {
         /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
         'must be a blob container name (3-63 lower-case letters, digits, dashes)',
       ),
+    /** The blob endpoint as browsers reach it, when it differs from the connection string's (docker-compose). */
+    BLOB_PUBLIC_ENDPOINT: z
+      .url('must be the blob service URL browsers use, e.g. http://localhost:10000/devstoreaccount1')
+      .optional(),
     MAILBOX_URL: z.url('must be the URL of the local mailbox page').optional(),
     /** Outgoing email (password resets, staff invitations, security notices). */
     SMTP_URL: z.string().startsWith('smtp', 'must be an smtp:// or smtps:// URL'),

@@ -130,6 +130,7 @@ export function blobStorage(): BlobStorage {
   s.blobStorage ??= createBlobStorage({
     connectionString: env.AZURE_STORAGE_CONNECTION_STRING,
     containerName: env.BLOB_CONTAINER,
+    publicEndpoint: env.BLOB_PUBLIC_ENDPOINT,
   });
   return s.blobStorage;
 }
