@@ -1,12 +1,30 @@
 /**
- * The worker process: runs engagement workflows and their activities until SIGINT/SIGTERM.
+ * The worker process: one Temporal worker per task queue it serves (`WORKER_TASK_QUEUES`, all three
+ * by default), each with its own concurrency, until SIGINT/SIGTERM. On a signal every worker stops
+ * polling and running activities get `WORKER_SHUTDOWN_GRACE_SECONDS` to finish. With `METRICS_PORT`
+ * set, the Temporal runtime serves Prometheus metrics (task latencies, slots, polls) on it.
  */
-import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  makeTelemetryFilterString,
+  type Worker,
+} from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { createOrm } from '../db/orm';
+import { createDocumentAi } from '../integrations/document-ai/document-ai-env';
 import { createSmtpMailer } from '../integrations/email/mailer';
+import { createLedger } from '../integrations/ledger/create-ledger';
+import { ledgerConfigFromEnv } from '../integrations/ledger/ledger-env';
 import { createLiveUpdatesPublisher } from '../integrations/live-updates/live-updates';
+import { createPayments } from '../integrations/payments/payments-config';
+import { createBlobStorage, type BlobStorage } from '../integrations/storage/blob-storage';
+import { taskQueues } from '../workflows/shared/task-queues';
+import { createDocumentsWorker } from './create-documents-worker';
 import { createEngagementsWorker } from './create-engagements-worker';
+import { createIntegrationsWorker } from './create-integrations-worker';
 import { loadWorkerEnv } from './env';
 import { setFieldKeyring } from '../db/shared/field-keyring';
 import { loadKeyring } from '../lib/crypto/keyring-config';
@@ -16,27 +34,98 @@ async function main(): Promise<void> {
   setFieldKeyring(loadKeyring(process.env, 'worker'));
   Runtime.install({
     logger: new DefaultLogger(env.LOG_LEVEL),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(env.METRICS_PORT
+        ? { metrics: { prometheus: { bindAddress: `${env.METRICS_HOST}:${env.METRICS_PORT}` } } }
+        : {}),
+    },
   });
 
+  const serves = new Set(env.WORKER_TASK_QUEUES);
   const orm = await createOrm({ databaseUrl: env.DATABASE_URL });
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 });
   const mailer = createSmtpMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new TemporalClient({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+  const payments = createPayments(env, { publicUrl: env.PUBLIC_URL });
+  const documentAi = serves.has(taskQueues.documents) ? createDocumentAi(env) : null;
+  const ledgerConfig = ledgerConfigFromEnv(env, env.PUBLIC_URL);
+  const ledger = ledgerConfig ? createLedger(ledgerConfig) : null;
+  const storage: BlobStorage | null = env.AZURE_STORAGE_CONNECTION_STRING
+    ? createBlobStorage({
+        connectionString: env.AZURE_STORAGE_CONNECTION_STRING,
+        containerName: env.BLOB_CONTAINER,
+      })
+    : null;
+  const requireStorage = (): BlobStorage => {
+    if (!storage) throw new Error('AZURE_STORAGE_CONNECTION_STRING is required for this task queue');
+    return storage;
+  };
+  const shutdownGraceTime = env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000;
+  const base = { connection, namespace: env.TEMPORAL_NAMESPACE, orm, shutdownGraceTime };
 
-  const worker = await createEngagementsWorker({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    orm,
-    mailer,
-    liveUpdates: createLiveUpdatesPublisher(redis),
-    publicUrl: env.PUBLIC_URL,
-  });
-  console.log(`worker ready on task queue "${worker.options.taskQueue}" (${env.TEMPORAL_ADDRESS})`);
+  const workers: Worker[] = [];
   try {
-    await worker.run();
+    if (serves.has(taskQueues.engagements)) {
+      workers.push(
+        await createEngagementsWorker({
+          ...base,
+          mailer,
+          liveUpdates: createLiveUpdatesPublisher(redis),
+          publicUrl: env.PUBLIC_URL,
+          temporal,
+          payments,
+          concurrency: {
+            activities: env.WORKER_ENGAGEMENTS_CONCURRENCY,
+            workflowTasks: env.WORKER_WORKFLOW_CONCURRENCY,
+          },
+        }),
+      );
+    }
+    if (serves.has(taskQueues.documents) && documentAi) {
+      workers.push(
+        await createDocumentsWorker({
+          ...base,
+          storage: requireStorage(),
+          documentAi,
+          concurrency: {
+            activities: env.WORKER_DOCUMENTS_CONCURRENCY,
+            workflowTasks: env.WORKER_WORKFLOW_CONCURRENCY,
+          },
+        }),
+      );
+    }
+    if (serves.has(taskQueues.integrations)) {
+      workers.push(
+        await createIntegrationsWorker({
+          ...base,
+          payments,
+          ledger,
+          storage: requireStorage(),
+          concurrency: { activities: env.WORKER_INTEGRATIONS_CONCURRENCY },
+        }),
+      );
+    }
+    const queues = workers.map((w) => w.options.taskQueue).join('", "');
+    console.log(
+      `worker ready on task queues "${queues}" (${env.TEMPORAL_ADDRESS})${env.METRICS_PORT ? `, metrics on ${env.METRICS_HOST}:${env.METRICS_PORT}/metrics` : ''}`,
+    );
+    // The runtime stops every worker on SIGINT/SIGTERM; if one worker fails, stop the others too.
+    await Promise.all(
+      workers.map((worker) =>
+        worker.run().catch((error: unknown) => {
+          for (const other of workers)
+            if (other !== worker && other.getState() === 'RUNNING') other.shutdown();
+          throw error;
+        }),
+      ),
+    );
   } finally {
     await connection.close();
+    await clientConnection.close();
+    await documentAi?.close();
     mailer.close();
     redis.disconnect();
     await orm.close(true);
