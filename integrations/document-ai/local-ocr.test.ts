@@ -1,5 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalDocumentAi } from './local-document-ai';
 import { englishLanguageDataPath } from './local-ocr';
@@ -86,4 +91,48 @@ describe('local document reader with OCR', () => {
     expect(imageMs).toBeLessThan(60_000);
     expect(pdfMs).toBeLessThan(60_000);
   }, 180_000);
+
+  it('ends an idle OCR worker by itself, so a process that never closed the reader still exits', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cpa-ocr-idle-'));
+    const script = join(dir, 'ocr-without-close.mts');
+    const ocrModule = fileURLToPath(new URL('./local-ocr.ts', import.meta.url));
+    // A one-word image keeps the recognition short: the test is about the worker's lifetime.
+    const canvas = createCanvas(360, 80);
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#ffffff';
+    context.fillRect(0, 0, 360, 80);
+    context.fillStyle = '#000000';
+    context.font = '36px "Liberation Sans", "DejaVu Sans", sans-serif';
+    context.fillText('85,250.00', 30, 55);
+    const image = join(dir, 'amount.png');
+    await writeFile(image, canvas.toBuffer('image/png'));
+    await writeFile(
+      script,
+      [
+        `import { readFile } from 'node:fs/promises';`,
+        `import { createTesseractOcr } from ${JSON.stringify(ocrModule)};`,
+        `const ocr = createTesseractOcr({ idleMs: 500 });`,
+        `const words = await ocr.recognize(new Uint8Array(await readFile(${JSON.stringify(image)})));`,
+        `console.log(words.some((w) => w.text === '85,250.00') ? 'read' : 'not read');`,
+      ].join('\n'),
+    );
+    try {
+      const started = Date.now();
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd() });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+        child.on('exit', (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
+      });
+      expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'read' });
+      expect(Date.now() - started).toBeLessThan(90_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -30,14 +30,18 @@ export function englishLanguageDataPath(): string {
 
 /**
  * OCR with tesseract.js and the bundled English data. One worker thread is created on first use and
- * reused for every page (recognitions queue on it); `terminate()` ends it on shutdown. Language data
- * is read from the installed package only: no network, no cache reads or writes outside a private
- * temporary directory that is removed on terminate.
+ * reused for every page (recognitions queue on it); `terminate()` ends it on shutdown, and it also
+ * ends by itself after `idleMs` without work (default 2 minutes), freeing its memory and letting a
+ * process that forgot to terminate it exit. Language data is read from the installed package only:
+ * no network, no cache reads or writes outside a private temporary directory removed on terminate.
  */
-export function createTesseractOcr(): OcrEngine {
+export function createTesseractOcr(options: { idleMs?: number } = {}): OcrEngine {
+  const idleMs = options.idleMs ?? 120_000;
   let worker: Promise<Tesseract.Worker> | null = null;
   let cacheDir: string | null = null;
   let nextJob = 0;
+  let inFlight = 0;
+  let idleTimer: NodeJS.Timeout | null = null;
   const listeners = new Map<string, () => void>();
 
   function start(): Promise<Tesseract.Worker> {
@@ -64,6 +68,8 @@ export function createTesseractOcr(): OcrEngine {
   }
 
   async function terminate(): Promise<void> {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
     const running = worker;
     worker = null;
     if (running) await (await running.catch(() => null))?.terminate();
@@ -74,44 +80,62 @@ export function createTesseractOcr(): OcrEngine {
   return {
     async recognize(image, options = {}) {
       options.signal?.throwIfAborted();
-      worker ??= start();
-      let ready: Tesseract.Worker;
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = null;
+      inFlight += 1;
       try {
-        ready = await worker;
-      } catch (error) {
-        await terminate();
-        throw error;
-      }
-      const jobId = `cpa-ocr-${(nextJob += 1)}`;
-      if (options.onProgress) listeners.set(jobId, options.onProgress);
-      try {
-        const recognition = ready.recognize(Buffer.from(image), {}, { blocks: true, text: false }, jobId);
-        const result = await abortable(recognition, options.signal);
-        const words: TOcrWord[] = [];
-        for (const block of result.data.blocks ?? []) {
-          for (const paragraph of block.paragraphs) {
-            for (const line of paragraph.lines) {
-              for (const word of line.words) {
-                if (!word.text.trim()) continue;
-                words.push({
-                  text: word.text,
-                  confidence: Math.max(0, Math.min(1, word.confidence / 100)),
-                  x0: word.bbox.x0,
-                  y0: word.bbox.y0,
-                  x1: word.bbox.x1,
-                  y1: word.bbox.y1,
-                });
-              }
-            }
-          }
-        }
-        return words;
+        return await recognizeOnWorker(image, options);
       } finally {
-        listeners.delete(jobId);
+        inFlight -= 1;
+        if (inFlight === 0 && worker) {
+          idleTimer = setTimeout(() => void terminate(), idleMs);
+          idleTimer.unref();
+        }
       }
     },
     terminate,
   };
+
+  async function recognizeOnWorker(
+    image: Uint8Array,
+    options: { onProgress?: () => void; signal?: AbortSignal },
+  ): Promise<TOcrWord[]> {
+    worker ??= start();
+    let ready: Tesseract.Worker;
+    try {
+      ready = await worker;
+    } catch (error) {
+      await terminate();
+      throw error;
+    }
+    const jobId = `cpa-ocr-${(nextJob += 1)}`;
+    if (options.onProgress) listeners.set(jobId, options.onProgress);
+    try {
+      const recognition = ready.recognize(Buffer.from(image), {}, { blocks: true, text: false }, jobId);
+      const result = await abortable(recognition, options.signal);
+      const words: TOcrWord[] = [];
+      for (const block of result.data.blocks ?? []) {
+        for (const paragraph of block.paragraphs) {
+          for (const line of paragraph.lines) {
+            for (const word of line.words) {
+              if (!word.text.trim()) continue;
+              words.push({
+                text: word.text,
+                confidence: Math.max(0, Math.min(1, word.confidence / 100)),
+                x0: word.bbox.x0,
+                y0: word.bbox.y0,
+                x1: word.bbox.x1,
+                y1: word.bbox.y1,
+              });
+            }
+          }
+        }
+      }
+      return words;
+    } finally {
+      listeners.delete(jobId);
+    }
+  }
 }
 
 /** Rejects with the signal's reason as soon as it aborts (the recognition itself runs to its end). */
