@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEnv, zPort } from '../../lib/env';
+import { checkLedgerEnv, ledgerEnvFields } from '../../integrations/ledger/ledger-env';
 import {
   documentAiEnvShape,
   requireAzureDocumentAiSettings,
@@ -68,6 +69,8 @@ function webEnvSchema(source: Record<string, string | undefined>) {
       .default('cpa:'),
     /** Document AI: `local` (default) or `azure` with its endpoint and key (integrations/document-ai). */
     ...documentAiEnvShape,
+    /** Ledger: `local` QuickBooks sandbox (default outside production) or `quickbooks` (integrations/ledger/ledger-env.ts). */
+    ...ledgerEnvFields(nodeEnv),
   });
 }
 
@@ -75,7 +78,11 @@ export type TWebEnv = z.infer<ReturnType<typeof webEnvSchema>>;
 
 /** Parses the configuration; throws naming every missing or malformed variable. */
 export function parseWebEnv(source: Record<string, string | undefined> = process.env): TWebEnv {
-  const env = parseEnv('web', webEnvSchema(source).superRefine(...requireAzureDocumentAiSettings), source);
+  const env = parseEnv(
+    'web',
+    webEnvSchema(source).superRefine(...requireAzureDocumentAiSettings).superRefine(checkLedgerEnv),
+    source,
+  );
   return {
     ...env,
     PUBLIC_URL: env.PUBLIC_URL.replace(/\/+$/, ''),

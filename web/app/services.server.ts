@@ -9,6 +9,9 @@ import { Redis } from 'ioredis';
 import { entities } from '../../db/entities';
 import { createOrm, type Orm } from '../../db/orm';
 import { createBlobStorage, type BlobStorage } from '../../integrations/storage/blob-storage';
+import { createLedger } from '../../integrations/ledger/create-ledger';
+import type { Ledger } from '../../integrations/ledger/ledger';
+import { ledgerConfigFromEnv } from '../../integrations/ledger/ledger-env';
 import { createSmtpMailer, type Mailer } from '../../integrations/email/mailer';
 import { webEnv } from './env.server';
 
@@ -19,6 +22,8 @@ interface Services {
   redis?: Redis;
   temporal?: Promise<Client>;
   blobStorage?: BlobStorage;
+  /** null: QuickBooks is not configured for this installation. */
+  ledger?: Ledger | null;
   mailer?: Mailer;
   /** Subscriber connections currently open (one per live page), closed on shutdown. */
   subscribers: Set<Redis>;
@@ -143,6 +148,20 @@ export function mailer(): Mailer {
   return s.mailer;
 }
 
+/**
+ * The QuickBooks ledger (the local sandbox in development and tests), or null when this installation
+ * has none configured (production without LEDGER_PROVIDER).
+ */
+export function ledger(): Ledger | null {
+  const s = services();
+  if (s.ledger === undefined) {
+    const env = webEnv();
+    const config = ledgerConfigFromEnv(env, env.PUBLIC_URL);
+    s.ledger = config ? createLedger(config) : null;
+  }
+  return s.ledger;
+}
+
 /** Closes every connection that was opened. Safe to call more than once. */
 export async function closeServices(): Promise<void> {
   const s = services();
@@ -152,6 +171,7 @@ export async function closeServices(): Promise<void> {
   s.redis = undefined;
   s.temporal = undefined;
   s.blobStorage = undefined;
+  s.ledger = undefined;
   s.mailer?.close();
   s.mailer = undefined;
   for (const subscriber of subscribers) subscriber.disconnect();
