@@ -136,7 +136,8 @@ function runExtract(
     orm,
     ...(options.storage === false ? {} : { storage }),
   });
-  const run = env.run((input: TExtractDocumentInput) => activities.extractDocument(input), {
+  const extract = (input: TExtractDocumentInput) => activities.extractDocument(input);
+  const run = env.run<[TExtractDocumentInput], TExtractDocumentResult, typeof extract>(extract, {
     organizationId: firmId,
     documentId,
     ...(options.threshold === undefined ? {} : { reviewConfidenceThreshold: options.threshold }),
