@@ -77,7 +77,8 @@ function securityHeaders(env: TWebEnv, development: boolean) {
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(res.locals.cspNonce, development));
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (env.NODE_ENV === 'production')
+    // Outside development (where the app runs on plain http://localhost) browsers must only use HTTPS.
+    if (env.NODE_ENV !== 'development')
       res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();
   };

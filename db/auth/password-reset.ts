@@ -132,6 +132,7 @@ export async function resetPasswordWithToken(
   email: string;
   organizationId: string;
   firmName: string;
+  tokenId: string;
   sessionsEnded: number;
 }> {
   const now = input.now ?? new Date();
@@ -172,6 +173,7 @@ export async function resetPasswordWithToken(
       email: user.email,
       organizationId: membership.organization.id,
       firmName: membership.organization.name,
+      tokenId: row.id,
       sessionsEnded,
     };
   });

@@ -83,6 +83,10 @@ export async function auditSignInEvent(
   });
 }
 
+type TAccount = { userId: string; organizationId: string };
+/** The account an attempt is about, or a lookup of it run only when an audit event needs it. */
+export type TAccountRef = TAccount | null | (() => Promise<TAccount | null>);
+
 /**
  * Asks the throttle whether this attempt may go ahead. When it may not, the first refusal in the
  * window writes `auth.throttled`; returns the message to show.
@@ -91,14 +95,14 @@ export async function throttleRefusal(
   request: Request,
   context: AppLoadContext,
   key: TThrottleKey,
-  account: { userId: string; organizationId: string } | null,
+  account: TAccountRef,
   verdict?: TThrottleVerdict,
 ): Promise<string | null> {
   const result = verdict ?? (await checkThrottle(key));
   if (result.allowed) return null;
   if (await firstRefusalInWindow(key, result)) {
     await auditSignInEvent(request, context, {
-      account,
+      account: typeof account === 'function' ? await account() : account,
       action: 'auth.throttled',
       details: { scope: key.scope, limitedBy: result.limitedBy, retryAfterSeconds: result.retryAfterSeconds },
     });
@@ -111,7 +115,7 @@ export async function countFailure(
   request: Request,
   context: AppLoadContext,
   key: TThrottleKey,
-  account: { userId: string; organizationId: string } | null,
+  account: TAccountRef,
 ): Promise<string | null> {
   const verdict = await recordFailure(key);
   return verdict.allowed ? null : throttleRefusal(request, context, key, account, verdict);

@@ -16,6 +16,7 @@ export async function loader(args: LoaderFunctionArgs) {
         tasks: can(staff.role, 'tasks.view'),
         audit: can(staff.role, 'audit.view'),
         accessSettings: can(staff.role, 'settings.manage'),
+        team: can(staff.role, 'users.manage'),
       },
       mailboxUrl: env.NODE_ENV === 'development' ? (env.MAILBOX_URL ?? null) : null,
     });
@@ -58,6 +59,11 @@ export default function StaffLayout() {
               Tasks
             </NavLink>
           ) : null}
+          {nav.team ? (
+            <NavLink to="/app/settings/team" className={navClass}>
+              Team
+            </NavLink>
+          ) : null}
           {nav.audit ? (
             <NavLink to="/app/settings/audit" className={navClass}>
               Audit log
@@ -79,6 +85,9 @@ export default function StaffLayout() {
             <span className="sidebar-user-name">{staff.name}</span>
             <span className="sidebar-user-role">{staff.role}</span>
           </p>
+          <NavLink to="/app/account" className={navClass}>
+            Account and security
+          </NavLink>
           <Form method="post" action="/logout">
             <CsrfInput />
             <button type="submit" className="button button-ghost">

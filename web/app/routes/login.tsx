@@ -68,8 +68,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       data({ fieldErrors, formError, email }, { status });
 
     const key: TThrottleKey = { scope: 'staff-sign-in', account: email, ip: context.clientIp };
-    const knownAccount = email ? await staffAccountByEmail(email) : null;
-    const refusal = await throttleRefusal(request, context, key, knownAccount);
+    const refusal = await throttleRefusal(request, context, key, () =>
+      email ? staffAccountByEmail(email) : Promise.resolve(null),
+    );
     if (refusal) return refuse(refusal, 429);
 
     try {

@@ -7,6 +7,7 @@ import { forTenant } from '../../../db/tenancy/tenant-context';
 import { User } from '../../../db/users/user.entity';
 import { totpCode } from '../../../lib/crypto/totp';
 import { isAppError } from '../../../lib/errors';
+import { formText } from '../auth/form-text.server';
 import { mfaEnrolPath, requireStaffSignInInProgress, safeRedirectPath } from '../auth/guards.server';
 import { completeSecondFactor } from '../auth/session.server';
 import {
@@ -58,7 +59,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const form = await request.formData();
     const redirectTo = safeRedirectPath(form.get('redirectTo'));
     if (signIn.secondFactorPassed) throw new RedirectError(redirectTo);
-    const code = String(form.get('code') ?? '').trim();
+    const code = formText(form, 'code').trim();
     const account = { userId: signIn.userId, organizationId: signIn.organizationId };
     const key: TThrottleKey = { scope: 'mfa', account: signIn.userId, ip: context.clientIp };
 

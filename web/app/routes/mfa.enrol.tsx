@@ -9,6 +9,7 @@ import { forTenant } from '../../../db/tenancy/tenant-context';
 import { User } from '../../../db/users/user.entity';
 import { formatTotpSecret, totpUri } from '../../../lib/crypto/totp';
 import { isAppError } from '../../../lib/errors';
+import { formText } from '../auth/form-text.server';
 import { mfaStepPath, requireStaffSignInInProgress, safeRedirectPath } from '../auth/guards.server';
 import { completeSecondFactor } from '../auth/session.server';
 import { recordSignIn, sendSecurityNotice, signInActor } from '../auth/staff-sign-in.server';
@@ -67,7 +68,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       ({ recoveryCodes } = await confirmTotpEnrolment(
         forTenant(await orm(), signIn.organizationId),
         signInActor(request, context, signIn.userId),
-        { ...account, code: String(form.get('code') ?? '') },
+        { ...account, code: formText(form, 'code') },
       ));
     } catch (error) {
       if (!isAppError(error) || error.code !== 'invalid_input') throw error;
