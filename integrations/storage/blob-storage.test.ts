@@ -315,6 +315,9 @@ describe('download URLs', () => {
       publicEndpoint: 'https://files.example.com/devstoreaccount1/',
     });
     const key = newKey();
+    expect(internal.browserOrigin).toBe('https://files.example.com');
+    const endpoint = /BlobEndpoint=([^;]+)/.exec(process.env.AZURE_STORAGE_CONNECTION_STRING!)![1]!;
+    expect(storage.browserOrigin).toBe(new URL(endpoint).origin);
     const { url } = await internal.createDownloadUrl({ key, fileName: 'a.pdf' });
     expect(
       url.startsWith(`https://files.example.com/devstoreaccount1/${process.env.BLOB_CONTAINER}/${key}?`),

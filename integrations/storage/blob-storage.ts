@@ -67,6 +67,11 @@ export type TUploadVerification =
 /** The document storage port (Azure Blob in production, Azurite locally). */
 export interface BlobStorage {
   container: ContainerClient;
+  /**
+   * The origin browsers send uploads to and download from (e.g. `http://127.0.0.1:10000`): pages that
+   * place the upload field must allow it in their Content-Security-Policy `connect-src`.
+   */
+  browserOrigin: string;
   /** Checks the container is reachable; throws otherwise. */
   ping(): Promise<void>;
   /**
@@ -174,6 +179,7 @@ export function createBlobStorage({
 
   return {
     container,
+    browserOrigin: new URL(publicEndpoint ?? service.url).origin,
 
     async ping() {
       await container.getProperties();
