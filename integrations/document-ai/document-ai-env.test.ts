@@ -20,7 +20,11 @@ describe('document AI configuration', () => {
 
   it('fails at boot naming both Azure variables when azure is chosen without them', () => {
     expect(() =>
-      loadDocumentAiEnv({ ...workerBase, DOCUMENT_AI_PROVIDER: 'azure', AZURE_DOCUMENT_INTELLIGENCE_KEY: '' }),
+      loadDocumentAiEnv({
+        ...workerBase,
+        DOCUMENT_AI_PROVIDER: 'azure',
+        AZURE_DOCUMENT_INTELLIGENCE_KEY: '',
+      }),
     ).toThrow(
       [
         'worker: invalid configuration',
