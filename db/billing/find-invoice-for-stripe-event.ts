@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Invoice, type IInvoice } from './invoice.entity';
 
 export type TInvoiceMatch =
-  | { kind: 'matched'; invoice: IInvoice; linkedNow: boolean }
+  /** `needsLink`: matched by metadata; the caller links the provider invoice (linkStripeInvoice). */
+  | { kind: 'matched'; invoice: IInvoice; needsLink: boolean }
   | { kind: 'none'; reason: string }
   | { kind: 'mismatch'; reason: string };
 
@@ -11,7 +12,8 @@ export type TInvoiceMatch =
  * row, never from the event: first by the provider invoice ID we stored; else, when the event arrives
  * before the activity stored that ID, by the invoice ID in its metadata, accepted only if that
  * invoice is not linked to another provider invoice and bills the same provider customer. The
- * metadata's firm, when present, must agree. Pass a system EntityManager: the firm is not known yet.
+ * metadata's firm, when present, must agree. Reads only. Pass a system EntityManager: the firm is not
+ * known yet.
  */
 export async function findInvoiceForStripeEvent(
   em: EntityManager,
@@ -32,7 +34,7 @@ export async function findInvoiceForStripeEvent(
   );
   if (linked) {
     return agrees(linked)
-      ? { kind: 'matched', invoice: linked, linkedNow: false }
+      ? { kind: 'matched', invoice: linked, needsLink: false }
       : { kind: 'mismatch', reason: `the metadata names another firm than invoice ${linked.id}` };
   }
   if (!input.metadataInvoiceId)
@@ -48,8 +50,5 @@ export async function findInvoiceForStripeEvent(
   if (!input.customerId || customer !== input.customerId) {
     return { kind: 'mismatch', reason: `invoice ${named.id} bills another customer` };
   }
-  named.stripeInvoiceId = input.stripeInvoiceId;
-  named.stripeCustomerId = customer;
-  await em.flush();
-  return { kind: 'matched', invoice: named, linkedNow: true };
+  return { kind: 'matched', invoice: named, needsLink: true };
 }

@@ -13,7 +13,10 @@ import { createLedger } from '../../integrations/ledger/create-ledger';
 import type { Ledger } from '../../integrations/ledger/ledger';
 import { ledgerConfigFromEnv } from '../../integrations/ledger/ledger-env';
 import { createSmtpMailer, type Mailer } from '../../integrations/email/mailer';
+import { createPayments } from '../../integrations/payments/payments-config';
+import type { Payments } from '../../integrations/payments/payments';
 import { webEnv } from './env.server';
+import { createStripeEventProcessor, type StripeEventProcessor } from './payments/stripe-events.server';
 
 interface Services {
   orm?: Promise<Orm>;
@@ -27,6 +30,8 @@ interface Services {
   mailer?: Mailer;
   /** Subscriber connections currently open (one per live page), closed on shutdown. */
   subscribers: Set<Redis>;
+  payments?: Payments;
+  stripeEvents?: StripeEventProcessor;
 }
 
 const servicesKey = Symbol.for('cpa.web.services');
@@ -162,9 +167,29 @@ export function ledger(): Ledger | null {
   return s.ledger;
 }
 
+/** The payments adapter (Stripe, or the local one) the configuration asks for. */
+export function payments(): Payments {
+  const s = services();
+  const env = webEnv();
+  s.payments ??= createPayments(env, { publicUrl: env.PUBLIC_URL });
+  return s.payments;
+}
+
+/** Processes stored Stripe webhook events in the background (see payments/stripe-events.server.ts). */
+export function stripeEvents(): StripeEventProcessor {
+  const s = services();
+  s.stripeEvents ??= createStripeEventProcessor({ orm, temporal, payments });
+  return s.stripeEvents;
+}
+
 /** Closes every connection that was opened. Safe to call more than once. */
 export async function closeServices(): Promise<void> {
   const s = services();
+  // Event processing in progress uses the connections below: let it finish first.
+  const processing = s.stripeEvents;
+  s.stripeEvents = undefined;
+  s.payments = undefined;
+  await processing?.close();
   const { orm: ormPromise, redis: commands, temporal: temporalPromise, subscribers } = s;
   s.orm = undefined;
   s.ormEntities = undefined;
