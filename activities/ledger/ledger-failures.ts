@@ -33,7 +33,12 @@ export function toLedgerFailure(error: unknown): unknown {
       nonRetryable: !error.retryable,
       nextRetryDelay: error.retryable && error.retryAfterMs !== undefined ? error.retryAfterMs : undefined,
       details: [
-        { kind: error.kind, status: error.status ?? null, faultCode: error.faultCode ?? null, intuitTid: error.intuitTid ?? null },
+        {
+          kind: error.kind,
+          status: error.status ?? null,
+          faultCode: error.faultCode ?? null,
+          intuitTid: error.intuitTid ?? null,
+        },
       ],
       cause: error,
     });

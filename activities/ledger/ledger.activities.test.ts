@@ -56,7 +56,11 @@ async function authorize(realmId: string): Promise<TLedgerGrant> {
   const approved = await fetch(`${sandbox.url}/connect/oauth2`, {
     method: 'POST',
     redirect: 'manual',
-    body: new URLSearchParams({ ...Object.fromEntries(authorizeUrl.searchParams), realmId, decision: 'approve' }),
+    body: new URLSearchParams({
+      ...Object.fromEntries(authorizeUrl.searchParams),
+      realmId,
+      decision: 'approve',
+    }),
   });
   return ledger.exchangeCode(approved.headers.get('location') ?? '');
 }
@@ -85,7 +89,13 @@ async function connectedClient() {
     tokens: grant,
     actor: systemActor,
   });
-  return { clientId, realmId, connectionId: connection.id, grant, input: { organizationId: firmId, clientId } };
+  return {
+    clientId,
+    realmId,
+    connectionId: connection.id,
+    grant,
+    input: { organizationId: firmId, clientId },
+  };
 }
 
 const activities = () => createLedgerActivities({ ledger, orm });
@@ -103,11 +113,22 @@ beforeAll(async () => {
   url = await createTestDatabase('ledger activities');
   orm = await createOrm({ databaseUrl: url, poolMax: 4 });
   const em = forSystem(orm, 'test setup: create the firm');
-  const firm = em.create(Organization, { name: 'Ledger Activities CPA', slug: 'ledger-activities', settings: defaultOrganizationSettings });
+  const firm = em.create(Organization, {
+    name: 'Ledger Activities CPA',
+    slug: 'ledger-activities',
+    settings: defaultOrganizationSettings,
+  });
   await em.flush();
   firmId = firm.id;
-  sandbox = await startQuickbooksSandbox({ apps: [localSandboxApp], realms: [{ id: '9341999999999999', companyName: 'Unused' }] });
-  ledger = createLedger(ledgerConfig(), { limiter: new RealmLimiter(), sleep: () => Promise.resolve(), maxInProcessWaitMs: 5_000 });
+  sandbox = await startQuickbooksSandbox({
+    apps: [localSandboxApp],
+    realms: [{ id: '9341999999999999', companyName: 'Unused' }],
+  });
+  ledger = createLedger(ledgerConfig(), {
+    limiter: new RealmLimiter(),
+    sleep: () => Promise.resolve(),
+    maxInProcessWaitMs: 5_000,
+  });
 });
 
 afterAll(async () => {
@@ -143,8 +164,14 @@ describe('ledger activities', () => {
     expect(first).toEqual({ syncToken: String(Number(purchase.syncToken) + 1), changed: true });
     expect(retried).toEqual({ syncToken: first.syncToken, changed: false });
     const stored = sandbox.entity(realmId, 'Purchase', purchase.id)!;
-    expect((stored.Line as any[])[0].AccountBasedExpenseLineDetail.AccountRef).toEqual({ value: office.Id, name: 'Office Supplies' });
-    expect(sandbox.stats().requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v3/'))).toHaveLength(1);
+    const [line] = stored.Line as { AccountBasedExpenseLineDetail: { AccountRef: unknown } }[];
+    expect(line?.AccountBasedExpenseLineDetail.AccountRef).toEqual({
+      value: office.Id,
+      name: 'Office Supplies',
+    });
+    expect(
+      sandbox.stats().requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v3/')),
+    ).toHaveLength(1);
 
     const after = await activities().listUncategorizedTransactions({ ...input, period });
     expect(after.find((t) => t.id === purchase.id && t.lineId === purchase.lineId)).toBeUndefined();
@@ -181,7 +208,11 @@ describe('ledger activities', () => {
 describe('tokens', () => {
   it('refreshes an access token about to expire before using it, and stores the rotated pair encrypted', async () => {
     const { input, connectionId, grant } = await connectedClient();
-    await forTenant(orm, firmId).nativeUpdate(IntegrationConnection, { id: connectionId }, { accessTokenExpiresAt: new Date(Date.now() + 60_000) });
+    await forTenant(orm, firmId).nativeUpdate(
+      IntegrationConnection,
+      { id: connectionId },
+      { accessTokenExpiresAt: new Date(Date.now() + 60_000) },
+    );
     const before = await storedConnection(connectionId);
 
     await activities().checkLedgerConnection(input);
@@ -211,7 +242,11 @@ describe('tokens', () => {
 
   it('keeps the newer refresh token when another process rotated it first (its save wins, ours uses theirs)', async () => {
     const { input, connectionId } = await connectedClient();
-    await forTenant(orm, firmId).nativeUpdate(IntegrationConnection, { id: connectionId }, { accessTokenExpiresAt: new Date() });
+    await forTenant(orm, firmId).nativeUpdate(
+      IntegrationConnection,
+      { id: connectionId },
+      { accessTokenExpiresAt: new Date() },
+    );
     const start = await storedConnection(connectionId);
     let theirs: SensitiveString | undefined;
     const racing: Ledger = {
@@ -243,7 +278,11 @@ describe('tokens', () => {
 
   it('does not call a connection broken when its refresh token was refused because another process had just rotated it', async () => {
     const { input, connectionId } = await connectedClient();
-    await forTenant(orm, firmId).nativeUpdate(IntegrationConnection, { id: connectionId }, { accessTokenExpiresAt: new Date() });
+    await forTenant(orm, firmId).nativeUpdate(
+      IntegrationConnection,
+      { id: connectionId },
+      { accessTokenExpiresAt: new Date() },
+    );
     const start = await storedConnection(connectionId);
     const racing: Ledger = {
       ...ledger,
@@ -270,21 +309,32 @@ describe('tokens', () => {
     const { input, realmId, connectionId } = await connectedClient();
     sandbox.revokeGrants(realmId);
     sandbox.expireAccessTokens(realmId);
-    const failure = await activities().checkLedgerConnection(input).catch((e: unknown) => e);
+    const failure = await activities()
+      .checkLedgerConnection(input)
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect((failure as ApplicationFailure).type).toBe(ledgerReconnectNeededFailureType);
     expect((failure as ApplicationFailure).nonRetryable).toBe(true);
-    expect((failure as ApplicationFailure).message).toMatch(/QuickBooks must be connected again.*no longer accepts/);
+    expect((failure as ApplicationFailure).message).toMatch(
+      /QuickBooks must be connected again.*no longer accepts/,
+    );
 
-    const again = await activities().listUncategorizedTransactions({ ...input, period }).catch((e: unknown) => e);
+    const again = await activities()
+      .listUncategorizedTransactions({ ...input, period })
+      .catch((e: unknown) => e);
     expect((again as ApplicationFailure).type).toBe(ledgerReconnectNeededFailureType);
 
     const stored = await storedConnection(connectionId);
     expect(stored.status).toBe('reconnect_needed');
     expect(stored.statusReason).toMatch(/no longer accepts/);
     const tasks = await forTenant(orm, firmId).find(Task, { client: input.clientId });
-    expect(tasks.map((t) => [t.title, t.kind, t.status])).toEqual([[expect.stringMatching(/^Reconnect QuickBooks for Activity Client/), 'follow_up', 'open']]);
-    const audit = await forTenant(orm, firmId).find(AuditEvent, { targetId: connectionId, action: 'integration.reconnect_needed' });
+    expect(tasks.map((t) => [t.title, t.kind, t.status])).toEqual([
+      [expect.stringMatching(/^Reconnect QuickBooks for Activity Client/), 'follow_up', 'open'],
+    ]);
+    const audit = await forTenant(orm, firmId).find(AuditEvent, {
+      targetId: connectionId,
+      action: 'integration.reconnect_needed',
+    });
     expect(audit).toHaveLength(1);
   });
 });
@@ -293,7 +343,9 @@ describe('failure classification', () => {
   it('makes 429 with a long Retry-After a retryable failure whose next retry waits as asked', async () => {
     const { input, realmId } = await connectedClient();
     sandbox.queueFault({ realmId, status: 429, retryAfter: '90' });
-    const failure = (await activities().checkLedgerConnection(input).catch((e: unknown) => e)) as ApplicationFailure;
+    const failure = (await activities()
+      .checkLedgerConnection(input)
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect(failure.type).toBe('Ledger:rate_limited');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.nextRetryDelay).toBe(90_000);
@@ -302,7 +354,9 @@ describe('failure classification', () => {
   it('makes an outage that outlasts the in-process retries a retryable failure with a readable reason', async () => {
     const { input, realmId } = await connectedClient();
     sandbox.queueFault({ realmId, status: 503, count: 5 });
-    const failure = (await activities().checkLedgerConnection(input).catch((e: unknown) => e)) as ApplicationFailure;
+    const failure = (await activities()
+      .checkLedgerConnection(input)
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect(failure.type).toBe('Ledger:unavailable');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toMatch(/not answering properly/);
@@ -310,13 +364,26 @@ describe('failure classification', () => {
 
   it('makes a validation fault, a missing line and a client without a connection non-retryable', async () => {
     const { input, realmId } = await connectedClient();
-    sandbox.queueFault({ realmId, status: 400, fault: { type: 'ValidationFault', code: '2050', message: 'Invalid Number' } });
-    const invalid = (await activities().checkLedgerConnection(input).catch((e: unknown) => e)) as ApplicationFailure;
+    sandbox.queueFault({
+      realmId,
+      status: 400,
+      fault: { type: 'ValidationFault', code: '2050', message: 'Invalid Number' },
+    });
+    const invalid = (await activities()
+      .checkLedgerConnection(input)
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect([invalid.type, invalid.nonRetryable]).toEqual(['Ledger:validation', true]);
 
     const [purchase] = sandbox.entities(realmId, 'Purchase');
     const missingLine = (await activities()
-      .categorizeTransaction({ ...input, entity: 'Purchase', transactionId: String(purchase!.Id), lineId: '99', accountId: '1', answerId: 'a' })
+      .categorizeTransaction({
+        ...input,
+        entity: 'Purchase',
+        transactionId: String(purchase!.Id),
+        lineId: '99',
+        accountId: '1',
+        answerId: 'a',
+      })
       .catch((e: unknown) => e)) as ApplicationFailure;
     expect([missingLine.type, missingLine.nonRetryable]).toEqual(['AppError:not_found', true]);
 

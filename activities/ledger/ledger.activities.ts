@@ -8,7 +8,10 @@ import { Context } from '@temporalio/activity';
 import type { TActor } from '../../db/audit/actor';
 import { createConnectionTokenSource } from '../../db/integrations/connection-token-source';
 import { advanceSyncCursors, syncCursorOf } from '../../db/integrations/advance-sync-cursor';
-import { IntegrationConnection, type IIntegrationConnection } from '../../db/integrations/integration-connection.entity';
+import {
+  IntegrationConnection,
+  type IIntegrationConnection,
+} from '../../db/integrations/integration-connection.entity';
 import { reconnectNeededError } from '../../db/integrations/ledger-connection-errors';
 import type { TForkable } from '../../db/tenancy/tenant-context';
 import { forTenant } from '../../db/tenancy/tenant-context';
@@ -45,9 +48,13 @@ export async function clientLedgerConnection(
     status: { $ne: 'disconnected' },
   });
   if (!connection) {
-    throw new AppError('not_found', 'This client has no QuickBooks connection. Connect it in Settings → Integrations.', {
-      reason: 'ledger_not_connected',
-    });
+    throw new AppError(
+      'not_found',
+      'This client has no QuickBooks connection. Connect it in Settings → Integrations.',
+      {
+        reason: 'ledger_not_connected',
+      },
+    );
   }
   if (connection.status === 'reconnect_needed') throw reconnectNeededError(connection.statusReason ?? null);
   return connection;
@@ -120,7 +127,10 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
 
   return {
     /** Checks the connection works (refreshing its tokens if due); returns the company's name. */
-    checkLedgerConnection(input: { organizationId: string; clientId: string }): Promise<{ companyName: string; realmId: string }> {
+    checkLedgerConnection(input: {
+      organizationId: string;
+      clientId: string;
+    }): Promise<{ companyName: string; realmId: string }> {
       return ledgerActivity(async () => {
         const company = await companyOf(input);
         const info = await company.companyInfo();
@@ -150,7 +160,10 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
         const changes: TLedgerChangeSummary[] = [];
         for (let page = 0; page < 50; page++) {
           const set = await company.changesSince(input.entities, since);
-          for (const [entity, list] of Object.entries(set.changed) as [TLedgerEntityName, { Id: string; SyncToken: string; TxnDate?: unknown; MetaData?: { LastUpdatedTime?: string } }[]][]) {
+          for (const [entity, list] of Object.entries(set.changed) as [
+            TLedgerEntityName,
+            { Id: string; SyncToken: string; TxnDate?: unknown; MetaData?: { LastUpdatedTime?: string } }[],
+          ][]) {
             for (const item of list) {
               changes.push({
                 entity,
@@ -163,7 +176,14 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
             }
           }
           for (const gone of set.deleted) {
-            changes.push({ entity: gone.entity, id: gone.id, syncToken: null, txnDate: null, lastUpdated: gone.deletedAt.toISOString(), deleted: true });
+            changes.push({
+              entity: gone.entity,
+              id: gone.id,
+              syncToken: null,
+              txnDate: null,
+              lastUpdated: gone.deletedAt.toISOString(),
+              deleted: true,
+            });
           }
           since = set.nextChangedSince;
           heartbeat({ page, changes: changes.length });
@@ -187,15 +207,26 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
       return ledgerActivity(async () => {
         const company = await companyOf(input);
         const { startDate, endDate } = monthBounds(input.period);
-        const accounts = await company.queryAll({ from: 'Account', where: [['Name', 'IN', [...uncategorizedAccountNames]]] });
+        const accounts = await company.queryAll({
+          from: 'Account',
+          where: [['Name', 'IN', [...uncategorizedAccountNames]]],
+        });
         const parked = new Set(accounts.map((a) => a.Id));
         if (parked.size === 0) return [];
         const inPeriod: TQueryCondition[] = [
           ['TxnDate', '>=', startDate],
           ['TxnDate', '<=', endDate],
         ];
-        const purchases = await company.queryAll({ from: 'Purchase', where: [...inPeriod], orderBy: [{ field: 'TxnDate' }] });
-        const deposits = await company.queryAll({ from: 'Deposit', where: [...inPeriod], orderBy: [{ field: 'TxnDate' }] });
+        const purchases = await company.queryAll({
+          from: 'Purchase',
+          where: [...inPeriod],
+          orderBy: [{ field: 'TxnDate' }],
+        });
+        const deposits = await company.queryAll({
+          from: 'Deposit',
+          where: [...inPeriod],
+          orderBy: [{ field: 'TxnDate' }],
+        });
         const found: TUncategorizedTransaction[] = [];
         const describe = (txn: TPurchase | TDeposit, lineDescription: string | undefined) =>
           (lineDescription ?? txn.PrivateNote ?? '').slice(0, 500);
@@ -255,20 +286,29 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
     }): Promise<{ syncToken: string; changed: boolean }> {
       return ledgerActivity(async () => {
         const company = await companyOf(input);
-        const [account] = (await company.query({ from: 'Account', where: [['Id', '=', input.accountId]] })).entities;
+        const [account] = (await company.query({ from: 'Account', where: [['Id', '=', input.accountId]] }))
+          .entities;
         if (!account) {
-          throw new AppError('invalid_input', `The account chosen (${input.accountId}) is not in the client's QuickBooks any more.`, {
-            reason: 'ledger_account_missing',
-          });
+          throw new AppError(
+            'invalid_input',
+            `The account chosen (${input.accountId}) is not in the client's QuickBooks any more.`,
+            {
+              reason: 'ledger_account_missing',
+            },
+          );
         }
         const ref = { value: account.Id, name: account.Name };
         let changed = false;
         const lineIndex = (lines: { Id?: string }[]) => {
           const index = lines.findIndex((line, i) => (line.Id ?? String(i + 1)) === input.lineId);
           if (index < 0) {
-            throw new AppError('not_found', `Line ${input.lineId} of ${input.entity} ${input.transactionId} no longer exists in QuickBooks.`, {
-              reason: 'ledger_line_missing',
-            });
+            throw new AppError(
+              'not_found',
+              `Line ${input.lineId} of ${input.entity} ${input.transactionId} no longer exists in QuickBooks.`,
+              {
+                reason: 'ledger_line_missing',
+              },
+            );
           }
           return index;
         };
@@ -285,7 +325,15 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
                   changed = true;
                   return {
                     Line: current.Line.map((l, i) =>
-                      i === index ? { ...l, AccountBasedExpenseLineDetail: { ...l.AccountBasedExpenseLineDetail, AccountRef: ref } } : l,
+                      i === index
+                        ? {
+                            ...l,
+                            AccountBasedExpenseLineDetail: {
+                              ...l.AccountBasedExpenseLineDetail,
+                              AccountRef: ref,
+                            },
+                          }
+                        : l,
                     ),
                   };
                 },
@@ -300,7 +348,9 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
                   changed = true;
                   return {
                     Line: current.Line.map((l, i) =>
-                      i === index ? { ...l, DepositLineDetail: { ...l.DepositLineDetail, AccountRef: ref } } : l,
+                      i === index
+                        ? { ...l, DepositLineDetail: { ...l.DepositLineDetail, AccountRef: ref } }
+                        : l,
                     ),
                   };
                 },
@@ -313,7 +363,13 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
     fetchLedgerReports(input: { organizationId: string; clientId: string; period: string }): Promise<{
       profitAndLoss: TLedgerReport;
       balanceSheet: TLedgerReport;
-      totals: { incomeMinor: number; expensesMinor: number; netIncomeMinor: number; assetsMinor: number; liabilitiesAndEquityMinor: number };
+      totals: {
+        incomeMinor: number;
+        expensesMinor: number;
+        netIncomeMinor: number;
+        assetsMinor: number;
+        liabilitiesAndEquityMinor: number;
+      };
     }> {
       return ledgerActivity(async () => {
         const company = await companyOf(input);

@@ -42,7 +42,9 @@ export async function connectLedgerCompany(
 
     // The company's connection may belong to another firm, which this firm's EntityManager cannot
     // see; the unique (provider, external_id) key spans firms, so look past the tenant filter here.
-    const [holder] = await tx.execute<{ id: string; organization_id: string; client_id: string; status: string }[]>(
+    const [holder] = await tx.execute<
+      { id: string; organization_id: string; client_id: string; status: string }[]
+    >(
       'SELECT id, organization_id, client_id, status FROM integration_connection WHERE provider = ? AND external_id = ? FOR UPDATE',
       [input.provider, input.realmId],
     );
@@ -55,7 +57,10 @@ export async function connectLedgerCompany(
         );
       }
       // A connection the other firm ended holds no tokens: the company is free to connect here.
-      await tx.execute('DELETE FROM integration_connection WHERE id = ? AND status = ?', [holder.id, 'disconnected']);
+      await tx.execute('DELETE FROM integration_connection WHERE id = ? AND status = ?', [
+        holder.id,
+        'disconnected',
+      ]);
     }
 
     const active = await tx.findOne(IntegrationConnection, {
@@ -80,7 +85,11 @@ export async function connectLedgerCompany(
     const reconnect = connection !== null && connection.client.id === input.clientId;
     if (connection && !reconnect) {
       if (connection.status !== 'disconnected') {
-        const other = await tx.findOneOrFail(Client, { id: connection.client.id }, { fields: ['displayName'] });
+        const other = await tx.findOneOrFail(
+          Client,
+          { id: connection.client.id },
+          { fields: ['displayName'] },
+        );
         throw new AppError(
           'conflict',
           `This QuickBooks company is already connected to ${other.displayName}. Disconnect it there first.`,
@@ -123,7 +132,11 @@ export async function connectLedgerCompany(
 
   const reconnectTasks = await em.find(
     Task,
-    { organization: input.organizationId, status: 'open', key: { $like: `ledger-reconnect:${connection.id}:%` } },
+    {
+      organization: input.organizationId,
+      status: 'open',
+      key: { $like: `ledger-reconnect:${connection.id}:%` },
+    },
     { fields: ['id'] },
   );
   for (const task of reconnectTasks) {

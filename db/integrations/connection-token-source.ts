@@ -95,10 +95,18 @@ export function createConnectionTokenSource(input: {
     });
     const latest = await load();
     // Another process saved newer tokens in the meantime: the failure was about the old ones.
-    if (latest.status === 'connected' && expectedVersion !== undefined && latest.tokenVersion !== expectedVersion) {
-      throw new AppError('unavailable', 'The QuickBooks tokens changed while we used them; please try again.', {
-        reason: 'ledger_tokens_changed',
-      });
+    if (
+      latest.status === 'connected' &&
+      expectedVersion !== undefined &&
+      latest.tokenVersion !== expectedVersion
+    ) {
+      throw new AppError(
+        'unavailable',
+        'The QuickBooks tokens changed while we used them; please try again.',
+        {
+          reason: 'ledger_tokens_changed',
+        },
+      );
     }
     throw reconnectNeededError(latest.statusReason ?? reason);
   }
@@ -109,7 +117,11 @@ export function createConnectionTokenSource(input: {
     const outcome = await input.refresh(loaded.refreshToken);
     if (!outcome.ok) {
       const latest = await load();
-      if (latest.status === 'connected' && latest.tokenVersion !== loaded.tokenVersion && latest.accessToken) {
+      if (
+        latest.status === 'connected' &&
+        latest.tokenVersion !== loaded.tokenVersion &&
+        latest.accessToken
+      ) {
         return latest.accessToken;
       }
       return markBroken(outcome.message, loaded.tokenVersion);

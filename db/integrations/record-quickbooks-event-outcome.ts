@@ -9,7 +9,12 @@ import type { TWebhookEventStatus } from '../webhooks/webhook-event.entity';
  */
 export async function recordQuickbooksEventOutcome(
   em: EntityManager,
-  input: { webhookEventId: string; status: TWebhookEventStatus; organizationId?: string | null; note: string },
+  input: {
+    webhookEventId: string;
+    status: TWebhookEventStatus;
+    organizationId?: string | null;
+    note: string;
+  },
 ): Promise<void> {
   await em.execute(
     `UPDATE webhook_event

@@ -20,7 +20,13 @@ export interface TTokenPair {
  */
 export async function saveRefreshedTokens(
   em: EntityManager,
-  input: { organizationId: string; connectionId: string; expectedVersion: number; tokens: TTokenPair; now?: Date },
+  input: {
+    organizationId: string;
+    connectionId: string;
+    expectedVersion: number;
+    tokens: TTokenPair;
+    now?: Date;
+  },
 ): Promise<{ saved: boolean; tokenVersion: number }> {
   return em.transactional(async (tx) => {
     const connection = await tx.findOne(
@@ -28,7 +34,11 @@ export async function saveRefreshedTokens(
       { id: input.connectionId, organization: input.organizationId },
       { lockMode: LockMode.PESSIMISTIC_WRITE },
     );
-    if (!connection || connection.status !== 'connected' || connection.tokenVersion !== input.expectedVersion) {
+    if (
+      !connection ||
+      connection.status !== 'connected' ||
+      connection.tokenVersion !== input.expectedVersion
+    ) {
       return { saved: false, tokenVersion: connection?.tokenVersion ?? -1 };
     }
     connection.accessToken = input.tokens.accessToken;

@@ -32,7 +32,8 @@ const intuitApiBase = {
   production: 'https://quickbooks.api.intuit.com',
 } as const;
 
-const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const blankIsUnset = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
 const optionalUrl = (what: string) => z.preprocess(blankIsUnset, z.url(`must be ${what}`).optional());
 const optionalSecret = z.preprocess(blankIsUnset, z.string().min(1).optional());
 
@@ -40,13 +41,17 @@ const optionalSecret = z.preprocess(blankIsUnset, z.string().min(1).optional());
 export function ledgerEnvFields(nodeEnv: string | undefined) {
   const provider = z.preprocess(
     blankIsUnset,
-    z.enum(ledgerProviders, { message: 'must be local (the repo’s QuickBooks sandbox) or quickbooks (Intuit)' }),
+    z.enum(ledgerProviders, {
+      message: 'must be local (the repo’s QuickBooks sandbox) or quickbooks (Intuit)',
+    }),
   );
   return {
     LEDGER_PROVIDER: nodeEnv === 'production' ? provider.optional() : provider.default('local'),
     QUICKBOOKS_SANDBOX_URL: z.preprocess(
       blankIsUnset,
-      z.url('must be the local QuickBooks sandbox URL, e.g. http://127.0.0.1:8090').default(defaultSandboxUrl),
+      z
+        .url('must be the local QuickBooks sandbox URL, e.g. http://127.0.0.1:8090')
+        .default(defaultSandboxUrl),
     ),
     INTUIT_CLIENT_ID: optionalSecret,
     INTUIT_CLIENT_SECRET: optionalSecret,
@@ -88,7 +93,11 @@ export function checkLedgerEnv<T extends TLedgerEnv>(env: T, ctx: z.RefinementCt
   } as const;
   for (const [name, what] of Object.entries(required) as [keyof typeof required, string][]) {
     if (!env[name]) {
-      ctx.addIssue({ code: 'custom', path: [name], message: `is required with LEDGER_PROVIDER=quickbooks: ${what}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `is required with LEDGER_PROVIDER=quickbooks: ${what}`,
+      });
     }
   }
 }
@@ -133,7 +142,9 @@ export function ledgerConfigFromEnv(env: TLedgerEnv, publicUrl?: string): TLedge
     };
   }
   if (!env.INTUIT_CLIENT_ID || !env.INTUIT_CLIENT_SECRET || !env.INTUIT_WEBHOOK_VERIFIER_TOKEN) {
-    throw new Error('LEDGER_PROVIDER=quickbooks needs INTUIT_CLIENT_ID, INTUIT_CLIENT_SECRET and INTUIT_WEBHOOK_VERIFIER_TOKEN');
+    throw new Error(
+      'LEDGER_PROVIDER=quickbooks needs INTUIT_CLIENT_ID, INTUIT_CLIENT_SECRET and INTUIT_WEBHOOK_VERIFIER_TOKEN',
+    );
   }
   return {
     mode: env.INTUIT_ENVIRONMENT,

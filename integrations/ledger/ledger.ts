@@ -55,8 +55,7 @@ export interface TLedgerGrant extends TLedgerTokens {
  * user can fix that by connecting again. Anything else (network, 5xx) is thrown as a LedgerError.
  */
 export type TRefreshOutcome =
-  | { ok: true; tokens: TLedgerTokens }
-  | { ok: false; reason: 'invalid_grant'; message: string };
+  { ok: true; tokens: TLedgerTokens } | { ok: false; reason: 'invalid_grant'; message: string };
 
 /**
  * Where the REST client gets access tokens for one company. The database implementation

@@ -10,12 +10,16 @@ import { AppError } from '../../lib/errors';
 import { createLedger } from './create-ledger';
 import type { Ledger, TLedgerGrant, TLedgerTokenSource, TPurchase } from './ledger';
 import { ledgerConfigFromEnv, ledgerEnvFields, type TLedgerEnv } from './ledger-env';
-import { isLedgerError, LedgerError } from './ledger-errors';
+import { isLedgerError, type LedgerError } from './ledger-errors';
 import { RealmLimiter } from './quickbooks/realm-limiter';
 import { reportTotal } from './quickbooks/reports';
 import { z } from 'zod';
 
-const app = { clientId: 'client-test-app', clientSecret: 'client-test-secret', redirectUris: ['http://127.0.0.1:3999/oauth/quickbooks/callback'] };
+const app = {
+  clientId: 'client-test-app',
+  clientSecret: 'client-test-secret',
+  redirectUris: ['http://127.0.0.1:3999/oauth/quickbooks/callback'],
+};
 const realmId = '9341000000000042';
 /** What the database token source throws when a connection needs the user (db/integrations). */
 const reconnectNeededReason = 'ledger_reconnect_needed';
@@ -57,14 +61,23 @@ async function connect(ledger: Ledger, realm = realmId): Promise<TLedgerGrant> {
   const approved = await fetch(`${sandbox.url}/connect/oauth2`, {
     method: 'POST',
     redirect: 'manual',
-    body: new URLSearchParams({ ...Object.fromEntries(authorizeUrl.searchParams), realmId: realm, decision: 'approve' }),
+    body: new URLSearchParams({
+      ...Object.fromEntries(authorizeUrl.searchParams),
+      realmId: realm,
+      decision: 'approve',
+    }),
   });
   return ledger.exchangeCode(approved.headers.get('location') ?? '');
 }
 
 /** Tokens in memory, refreshed through the ledger; what the database token source does, minus the database. */
 function memoryTokens(ledger: Ledger, grant: TLedgerGrant) {
-  const state = { access: grant.accessToken, refresh: grant.refreshToken, refreshes: 0, rejected: null as string | null };
+  const state = {
+    access: grant.accessToken,
+    refresh: grant.refreshToken,
+    refreshes: 0,
+    rejected: null as string | null,
+  };
   const source: TLedgerTokenSource = {
     accessToken: () => Promise.resolve(state.access),
     async renewAfterRejection() {
@@ -123,7 +136,7 @@ describe('connecting through intuit-oauth', () => {
     });
   });
 
-  it('exchanges the code for tokens of the chosen company, with expiry times, and never prints them', async () => {
+  it('exchanges the code for tokens of the chosen company, with expiry times, and never prints them', () => {
     expect(grant.realmId).toBe(realmId);
     expect(grant.accessTokenExpiresAt.getTime() - Date.now()).toBeGreaterThan(3500_000);
     expect(grant.refreshTokenExpiresAt.getTime() - Date.now()).toBeGreaterThan(90 * 86_400_000);
@@ -136,7 +149,11 @@ describe('connecting through intuit-oauth', () => {
     const approved = await fetch(`${sandbox.url}/connect/oauth2`, {
       method: 'POST',
       redirect: 'manual',
-      body: new URLSearchParams({ ...Object.fromEntries(authorizeUrl.searchParams), realmId, decision: 'approve' }),
+      body: new URLSearchParams({
+        ...Object.fromEntries(authorizeUrl.searchParams),
+        realmId,
+        decision: 'approve',
+      }),
     });
     const callback = approved.headers.get('location') ?? '';
     await ledger.exchangeCode(callback);
@@ -148,15 +165,23 @@ describe('connecting through intuit-oauth', () => {
     const first = await ledger.refreshTokens(own.refreshToken);
     if (!first.ok) throw new Error(first.message);
     expect(first.tokens.refreshToken.reveal()).not.toBe(own.refreshToken.reveal());
-    expect(await ledger.refreshTokens(own.refreshToken)).toMatchObject({ ok: false, reason: 'invalid_grant' });
+    expect(await ledger.refreshTokens(own.refreshToken)).toMatchObject({
+      ok: false,
+      reason: 'invalid_grant',
+    });
 
     await ledger.revokeToken(first.tokens.refreshToken);
-    expect(await ledger.refreshTokens(first.tokens.refreshToken)).toMatchObject({ ok: false, reason: 'invalid_grant' });
+    expect(await ledger.refreshTokens(first.tokens.refreshToken)).toMatchObject({
+      ok: false,
+      reason: 'invalid_grant',
+    });
   });
 
   it('names the app credentials when Intuit refuses them', async () => {
     const wrong = createLedger(config({ INTUIT_CLIENT_SECRET: 'not-the-secret' }));
-    const failure = await wrong.refreshTokens(new SensitiveString('whatever')).catch((error: unknown) => error);
+    const failure = await wrong
+      .refreshTokens(new SensitiveString('whatever'))
+      .catch((error: unknown) => error);
     expect(isLedgerError(failure, 'forbidden')).toBe(true);
     expect((failure as Error).message).toContain('INTUIT_CLIENT_SECRET');
   });
@@ -171,7 +196,12 @@ describe('the REST client', () => {
     const all = await books.queryAll({ from: 'Purchase', orderBy: [{ field: 'TxnDate' }] });
     expect(all).toHaveLength(total);
     expect(all.map((p) => p.TxnDate)).toEqual([...all.map((p) => p.TxnDate)].sort());
-    const page = await books.query({ from: 'Purchase', orderBy: [{ field: 'TxnDate' }], startPosition: 3, maxResults: 4 });
+    const page = await books.query({
+      from: 'Purchase',
+      orderBy: [{ field: 'TxnDate' }],
+      startPosition: 3,
+      maxResults: 4,
+    });
     expect(page.startPosition).toBe(3);
     expect(page.entities.map((p) => p.Id)).toEqual(all.slice(2, 6).map((p) => p.Id));
 
@@ -229,9 +259,13 @@ describe('the REST client', () => {
     sandbox.deleteEntity(realmId, 'Purchase', purchase!.Id);
 
     const changes = await books.changesSince(['Purchase', 'Deposit'], since);
-    expect(changes.changed.Deposit?.map((d) => [d.Id, d.PrivateNote])).toEqual([[deposit!.Id, 'changed by the client']]);
+    expect(changes.changed.Deposit?.map((d) => [d.Id, d.PrivateNote])).toEqual([
+      [deposit!.Id, 'changed by the client'],
+    ]);
     expect(changes.changed.Purchase ?? []).toEqual([]);
-    expect(changes.deleted).toEqual([{ entity: 'Purchase', id: purchase!.Id, deletedAt: expect.any(Date) }]);
+    expect(changes.deleted).toEqual([
+      { entity: 'Purchase', id: purchase!.Id, deletedAt: expect.any(Date) as Date },
+    ]);
     expect(changes.truncated).toBe(false);
     expect(changes.nextChangedSince.getTime()).toBeGreaterThan(since.getTime() - 5_000);
 
@@ -254,7 +288,8 @@ describe('the REST client', () => {
     const [purchase] = (await books.query({ from: 'Purchase', maxResults: 1, startPosition: 2 })).entities;
     // Someone edits the purchase in QuickBooks after we read it.
     sandbox.editEntity(realmId, 'Purchase', purchase!.Id, { PrivateNote: 'receipt attached' });
-    const [checking] = (await books.query({ from: 'Account', where: [['Name', '=', 'Office Supplies']] })).entities;
+    const [checking] = (await books.query({ from: 'Account', where: [['Name', '=', 'Office Supplies']] }))
+      .entities;
 
     const updated = await books.update('Purchase', {
       id: purchase!.Id,
@@ -263,7 +298,10 @@ describe('the REST client', () => {
       change: (current: TPurchase) => ({
         Line: current.Line.map((line) => ({
           ...line,
-          AccountBasedExpenseLineDetail: { ...line.AccountBasedExpenseLineDetail, AccountRef: { value: checking!.Id, name: checking!.Name } },
+          AccountBasedExpenseLineDetail: {
+            ...line.AccountBasedExpenseLineDetail,
+            AccountRef: { value: checking!.Id, name: checking!.Name },
+          },
         })),
       }),
     });
@@ -307,8 +345,19 @@ describe('the REST client', () => {
       TxnDate: new Date().toISOString().slice(0, 10),
       PrivateNote: 'Reclassify bank fee',
       Line: [
-        { Amount: 15, DetailType: 'JournalEntryLineDetail', JournalEntryLineDetail: { PostingType: 'Debit', AccountRef: { value: id('Bank Charges') } } },
-        { Amount: 15, DetailType: 'JournalEntryLineDetail', JournalEntryLineDetail: { PostingType: 'Credit', AccountRef: { value: id('Uncategorized Expense') } } },
+        {
+          Amount: 15,
+          DetailType: 'JournalEntryLineDetail',
+          JournalEntryLineDetail: { PostingType: 'Debit', AccountRef: { value: id('Bank Charges') } },
+        },
+        {
+          Amount: 15,
+          DetailType: 'JournalEntryLineDetail',
+          JournalEntryLineDetail: {
+            PostingType: 'Credit',
+            AccountRef: { value: id('Uncategorized Expense') },
+          },
+        },
       ],
     };
     const first = await books.create('JournalEntry', { requestKey: 'adjust:close-2026-10:bank-fee', body });
@@ -317,7 +366,12 @@ describe('the REST client', () => {
     expect(await books.count('JournalEntry')).toBe(before + 1);
 
     const [purchase] = (await books.query({ from: 'Purchase', maxResults: 1, startPosition: 4 })).entities;
-    const change = { id: purchase!.Id, current: purchase, requestKey: 'note:twice', change: () => ({ PrivateNote: 'once' }) };
+    const change = {
+      id: purchase!.Id,
+      current: purchase,
+      requestKey: 'note:twice',
+      change: () => ({ PrivateNote: 'once' }),
+    };
     const once = await books.update('Purchase', change);
     const twice = await books.update('Purchase', change);
     expect(twice).toEqual(once);
@@ -328,7 +382,15 @@ describe('the REST client', () => {
     const error = await company()
       .create('JournalEntry', {
         requestKey: 'adjust:unbalanced',
-        body: { Line: [{ Amount: 5, DetailType: 'JournalEntryLineDetail', JournalEntryLineDetail: { PostingType: 'Debit', AccountRef: { value: '1' } } }] },
+        body: {
+          Line: [
+            {
+              Amount: 5,
+              DetailType: 'JournalEntryLineDetail',
+              JournalEntryLineDetail: { PostingType: 'Debit', AccountRef: { value: '1' } },
+            },
+          ],
+        },
       })
       .catch((e: unknown) => e);
     expect(isLedgerError(error, 'validation')).toBe(true);
@@ -339,7 +401,9 @@ describe('the REST client', () => {
   });
 
   it('reports a missing entity as not found', async () => {
-    const error = await company().read('Purchase', '999999').catch((e: unknown) => e);
+    const error = await company()
+      .read('Purchase', '999999')
+      .catch((e: unknown) => e);
     expect(isLedgerError(error, 'not_found')).toBe(true);
   });
 
@@ -348,7 +412,12 @@ describe('the REST client', () => {
     const today = new Date().toISOString().slice(0, 10);
     const period = { startDate: `${today.slice(0, 7)}-01`, endDate: today };
     const pnl = await books.report('ProfitAndLoss', period);
-    expect(pnl).toMatchObject({ name: 'ProfitAndLoss', startPeriod: period.startDate, endPeriod: today, currency: 'USD' });
+    expect(pnl).toMatchObject({
+      name: 'ProfitAndLoss',
+      startPeriod: period.startDate,
+      endPeriod: today,
+      currency: 'USD',
+    });
     const income = reportTotal(pnl, 'Income') ?? 0;
     const expenses = reportTotal(pnl, 'Expenses') ?? 0;
     const other = reportTotal(pnl, 'NetOtherIncome') ?? 0;
@@ -356,10 +425,13 @@ describe('the REST client', () => {
     const rent = pnl.rows
       .flatMap((row) => (row.type === 'section' ? row.rows : []))
       .find((row) => row.type === 'data' && row.label === 'Rent or Lease');
-    expect(rent).toMatchObject({ type: 'data', amounts: [2400], accountId: expect.any(String) });
+    expect(rent).toMatchObject({ type: 'data', amounts: [2400], accountId: expect.any(String) as string });
 
     const sheet = await books.report('BalanceSheet', period);
-    expect(reportTotal(sheet, 'TotalAssets')).toBeCloseTo(reportTotal(sheet, 'TotalLiabilitiesAndEquity') ?? NaN, 2);
+    expect(reportTotal(sheet, 'TotalAssets')).toBeCloseTo(
+      reportTotal(sheet, 'TotalLiabilitiesAndEquity') ?? NaN,
+      2,
+    );
   });
 
   it('reads the company name for the connection', async () => {
@@ -368,7 +440,8 @@ describe('the REST client', () => {
 });
 
 describe('failures and limits', () => {
-  const company = (tokens?: TLedgerTokenSource, l = ledger) => l.company(realmId, tokens ?? memoryTokens(l, grant).source);
+  const company = (tokens?: TLedgerTokenSource, l = ledger) =>
+    l.company(realmId, tokens ?? memoryTokens(l, grant).source);
 
   it('never has more than 10 requests in flight per company, and one company does not hold up another', async () => {
     const shared = testLedger();
@@ -397,7 +470,9 @@ describe('failures and limits', () => {
 
   it('backs off exponentially on 5xx and gives up after the last attempt with a retryable, readable error', async () => {
     sandbox.queueFault({ status: 503, pathIncludes: 'query', count: 5 });
-    const error = await company().count('Account').catch((e: unknown) => e);
+    const error = await company()
+      .count('Account')
+      .catch((e: unknown) => e);
     expect(isLedgerError(error, 'unavailable')).toBe(true);
     expect((error as LedgerError).retryable).toBe(true);
     expect((error as LedgerError).message).toMatch(/not answering properly.*HTTP 503/);
@@ -406,7 +481,9 @@ describe('failures and limits', () => {
 
   it('leaves a Retry-After longer than it waits in-process to the caller, as retryAfterMs', async () => {
     sandbox.queueFault({ status: 429, pathIncludes: 'query', retryAfter: '120' });
-    const error = await company().count('Account').catch((e: unknown) => e);
+    const error = await company()
+      .count('Account')
+      .catch((e: unknown) => e);
     expect(isLedgerError(error, 'rate_limited')).toBe(true);
     expect((error as LedgerError).retryAfterMs).toBe(120_000);
     expect(sleeps).toEqual([]);
@@ -430,18 +507,21 @@ describe('failures and limits', () => {
   it('ends the connection when even a fresh token is refused, and when the refresh token was revoked', async () => {
     const tokens = memoryTokens(ledger, await connect(ledger));
     sandbox.queueFault({ status: 401, pathIncludes: 'query', count: 2 });
-    const refused = await company(tokens.source).count('Account').catch((e: unknown) => e);
+    const refused = await company(tokens.source)
+      .count('Account')
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AppError);
     expect((refused as AppError).reason).toBe(reconnectNeededReason);
     expect(tokens.state.rejected).toMatch(/freshly refreshed/);
 
     const revoked = memoryTokens(ledger, await connect(ledger));
     await ledger.revokeToken(revoked.state.refresh);
-    const failure = await company(revoked.source).count('Account').catch((e: unknown) => e);
+    const failure = await company(revoked.source)
+      .count('Account')
+      .catch((e: unknown) => e);
     expect((failure as AppError).reason).toBe(reconnectNeededReason);
     expect((failure as AppError).userMessage).toMatch(/no longer accepts/);
   });
-
 });
 
 describe('the per-realm limiter', () => {

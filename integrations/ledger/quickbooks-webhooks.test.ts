@@ -8,7 +8,12 @@ import { z } from 'zod';
 import { parseEnv } from '../../lib/env';
 import { checkLedgerEnv, ledgerConfigFromEnv, ledgerEnvFields, localSandboxApp } from './ledger-env';
 import { isLedgerError } from './ledger-errors';
-import { legacyEventId, parseQuickbooksWebhook, signIntuitPayload, verifyIntuitSignature } from './quickbooks/webhooks';
+import {
+  legacyEventId,
+  parseQuickbooksWebhook,
+  signIntuitPayload,
+  verifyIntuitSignature,
+} from './quickbooks/webhooks';
 
 const token = 'verifier-token-for-tests';
 
@@ -115,7 +120,12 @@ describe('webhook payloads', () => {
   });
 
   it('refuses bodies in neither format with a validation error', () => {
-    for (const body of ['not json', '{"hello":1}', '[{"id":"x","type":"qbo.invoice.created.v1"}]', '[{"id":"x","type":"bad","intuitentityid":"1","intuitaccountid":"2"}]']) {
+    for (const body of [
+      'not json',
+      '{"hello":1}',
+      '[{"id":"x","type":"qbo.invoice.created.v1"}]',
+      '[{"id":"x","type":"bad","intuitentityid":"1","intuitaccountid":"2"}]',
+    ]) {
       let caught: unknown;
       try {
         parseQuickbooksWebhook(body);
@@ -151,10 +161,12 @@ describe('ledger configuration', () => {
   });
 
   it('fails fast naming every Intuit credential missing for LEDGER_PROVIDER=quickbooks', () => {
-    expect(() => parseEnv('web', schema('production'), { LEDGER_PROVIDER: 'quickbooks', INTUIT_CLIENT_ID: 'abc' })).toThrow(
-      /INTUIT_CLIENT_SECRET: is required[\s\S]*INTUIT_WEBHOOK_VERIFIER_TOKEN: is required/,
+    expect(() =>
+      parseEnv('web', schema('production'), { LEDGER_PROVIDER: 'quickbooks', INTUIT_CLIENT_ID: 'abc' }),
+    ).toThrow(/INTUIT_CLIENT_SECRET: is required[\s\S]*INTUIT_WEBHOOK_VERIFIER_TOKEN: is required/);
+    expect(() => parseEnv('web', schema('production'), { LEDGER_PROVIDER: 'xero' })).toThrow(
+      /LEDGER_PROVIDER: must be local/,
     );
-    expect(() => parseEnv('web', schema('production'), { LEDGER_PROVIDER: 'xero' })).toThrow(/LEDGER_PROVIDER: must be local/);
   });
 
   it('talks to Intuit production with credentials, overridable URLs for a proxy', () => {

@@ -35,7 +35,11 @@ let databaseUrl: string;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -79,7 +83,7 @@ beforeAll(async () => {
     name: 'quickbooks connect',
     reminders: { intervalsSeconds: [86_400], followUpAfterSeconds: 86_400 },
   });
-  databaseUrl = platform.orm.config.get('clientUrl') as string;
+  databaseUrl = platform.orm.config.get('clientUrl') ?? '';
   clients = (
     await forSystem(platform.orm, 'test assertions').find(
       Client,
@@ -107,11 +111,17 @@ describe('connecting QuickBooks from Settings → Integrations', () => {
     expect(text).toContain('Not connected to QuickBooks');
     expect(search.html).toContain(`${settings}/quickbooks/connect?clientId=${client.id}`);
 
-    const { authorizeUrl, callback, back, consentPage } = await connectThroughSettings(staff, client.id, realm.id);
+    const { authorizeUrl, callback, back, consentPage } = await connectThroughSettings(
+      staff,
+      client.id,
+      realm.id,
+    );
     const authorize = new URL(authorizeUrl);
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${sandboxUrl()}/connect/oauth2`);
     expect(authorize.searchParams.get('client_id')).toBe(localSandboxApp.clientId);
-    expect(authorize.searchParams.get('redirect_uri')).toBe(`${platform.web.env.PUBLIC_URL}/oauth/quickbooks/callback`);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(
+      `${platform.web.env.PUBLIC_URL}/oauth/quickbooks/callback`,
+    );
     expect(authorize.searchParams.get('scope')).toBe('com.intuit.quickbooks.accounting');
     expect(authorize.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(consentPage).toContain(realm.companyName);
@@ -125,7 +135,12 @@ describe('connecting QuickBooks from Settings → Integrations', () => {
     expect(page).toContain(`Company ID ${realm.id}`);
 
     const stored = (await connection(client.id))!;
-    expect(stored).toMatchObject({ status: 'connected', externalId: realm.id, companyName: realm.companyName, tokenVersion: 1 });
+    expect(stored).toMatchObject({
+      status: 'connected',
+      externalId: realm.id,
+      companyName: realm.companyName,
+      tokenVersion: 1,
+    });
     expect(stored.accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 3000_000);
     const raw = await withPgClient(databaseUrl, (pg) =>
       pg.query<{ access_token: string; refresh_token: string }>(
@@ -167,13 +182,17 @@ describe('connecting QuickBooks from Settings → Integrations', () => {
     await signInStaff(other, admin);
     const stolen = await other.get(callbackPath);
     expect(locationOf(stolen)).toBe(`${settings}?quickbooks=wrong_session`);
-    expect(visibleText((await other.page(locationOf(stolen))).html)).toContain('started by someone else or in another session');
+    expect(visibleText((await other.page(locationOf(stolen))).html)).toContain(
+      'started by someone else or in another session',
+    );
     const again = await staff.get(callbackPath);
     expect(locationOf(again)).toBe(`${settings}?quickbooks=expired`);
     expect(visibleText((await staff.page(locationOf(again))).html)).toContain('valid for 10 minutes, once');
     expect(await connection(client.id)).toBeNull();
 
-    const unknown = await staff.get(`/oauth/quickbooks/callback?code=x&realmId=${realm.id}&state=${'A'.repeat(43)}`);
+    const unknown = await staff.get(
+      `/oauth/quickbooks/callback?code=x&realmId=${realm.id}&state=${'A'.repeat(43)}`,
+    );
     expect(locationOf(unknown)).toBe(`${settings}?quickbooks=expired`);
     const missing = await staff.get(`/oauth/quickbooks/callback?code=x&realmId=${realm.id}`);
     expect(locationOf(missing)).toBe(`${settings}?quickbooks=expired`);
@@ -190,7 +209,9 @@ describe('connecting QuickBooks from Settings → Integrations', () => {
   it('refuses to connect one QuickBooks company to a second client', async () => {
     const [first, second] = [clients[2]!, clients[3]!];
     const realm = await sandboxAdmin.createRealm(`Shared Co ${randomBytes(3).toString('hex')}`);
-    expect(locationOf((await connectThroughSettings(staff, first.id, realm.id)).back)).toBe(`${settings}?quickbooks=connected`);
+    expect(locationOf((await connectThroughSettings(staff, first.id, realm.id)).back)).toBe(
+      `${settings}?quickbooks=connected`,
+    );
     const taken = await connectThroughSettings(staff, second.id, realm.id);
     expect(locationOf(taken.back)).toBe(`${settings}?quickbooks=company_taken`);
     expect(await connection(second.id)).toBeNull();
@@ -220,7 +241,10 @@ describe('connecting QuickBooks from Settings → Integrations', () => {
     ]);
     const delivery = await fetch(`${platform.web.url}/webhooks/quickbooks`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'intuit-signature': signIntuitPayload(body, localSandboxApp.webhookVerifierToken) },
+      headers: {
+        'Content-Type': 'application/json',
+        'intuit-signature': signIntuitPayload(body, localSandboxApp.webhookVerifierToken),
+      },
       body,
     });
     expect(delivery.status).toBe(200);
@@ -235,7 +259,11 @@ describe('connecting QuickBooks from Settings → Integrations', () => {
     expect(page).toContain('Reconnect needed');
     expect(page).toContain('no longer accepts');
     const [task] = await em().find(Task, { client: client.id, key: { $like: 'ledger-reconnect:%' } });
-    expect(task).toMatchObject({ title: `Reconnect QuickBooks for ${client.displayName}`, status: 'open', kind: 'follow_up' });
+    expect(task).toMatchObject({
+      title: `Reconnect QuickBooks for ${client.displayName}`,
+      status: 'open',
+      kind: 'follow_up',
+    });
 
     const reconnected = await connectThroughSettings(staff, client.id, realm.id);
     expect(locationOf(reconnected.back)).toBe(`${settings}?quickbooks=connected`);
@@ -260,7 +288,9 @@ describe('connecting QuickBooks from Settings → Integrations', () => {
     expect(after).toMatchObject({ status: 'disconnected', accessToken: null, refreshToken: null });
     expect(after.statusReason).toMatch(/^Disconnected by /);
     expect((await ledger().refreshTokens(refreshToken)).ok).toBe(false);
-    expect(visibleText((await staff.page(locationOf(response))).html)).toContain('QuickBooks was disconnected.');
+    expect(visibleText((await staff.page(locationOf(response))).html)).toContain(
+      'QuickBooks was disconnected.',
+    );
 
     const nonsense = await staff.post(settings, { intent: 'disconnect', connectionId: 'not-an-id' });
     expect(nonsense.status).toBe(400);

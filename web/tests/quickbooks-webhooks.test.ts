@@ -25,10 +25,16 @@ let realmId: string;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function post(body: string, signature: string | null = signIntuitPayload(body, localSandboxApp.webhookVerifierToken)) {
+function post(
+  body: string,
+  signature: string | null = signIntuitPayload(body, localSandboxApp.webhookVerifierToken),
+) {
   return fetch(`${platform.web.url}/webhooks/quickbooks`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...(signature === null ? {} : { 'intuit-signature': signature }) },
+    headers: {
+      'Content-Type': 'application/json',
+      ...(signature === null ? {} : { 'intuit-signature': signature }),
+    },
     body,
   });
 }
@@ -49,7 +55,10 @@ function cloudEvent(overrides: Record<string, unknown> = {}) {
 }
 
 async function events(eventId: string) {
-  return forSystem(platform.orm, 'test assertions').find(WebhookEvent, { provider: 'quickbooks', providerEventId: eventId });
+  return forSystem(platform.orm, 'test assertions').find(WebhookEvent, {
+    provider: 'quickbooks',
+    providerEventId: eventId,
+  });
 }
 
 async function settled(eventId: string) {
@@ -57,7 +66,8 @@ async function settled(eventId: string) {
   for (;;) {
     const [event] = await events(eventId);
     if (event && event.status !== 'received') return event;
-    if (Date.now() > deadline) throw new Error(`event ${eventId} was not handled in time (${event?.status ?? 'missing'})`);
+    if (Date.now() > deadline)
+      throw new Error(`event ${eventId} was not handled in time (${event?.status ?? 'missing'})`);
     await sleep(150);
   }
 }
@@ -114,7 +124,9 @@ describe('QuickBooks webhooks', () => {
     const forged = await post(body, signIntuitPayload(body, 'not-the-verifier-token'));
     expect(forged.status).toBe(401);
     expect((await post(body, null)).status).toBe(401);
-    expect((await post(`${body} `, signIntuitPayload(body, localSandboxApp.webhookVerifierToken))).status).toBe(401);
+    expect(
+      (await post(`${body} `, signIntuitPayload(body, localSandboxApp.webhookVerifierToken))).status,
+    ).toBe(401);
     expect(await events(event.id)).toEqual([]);
   });
 
@@ -141,7 +153,12 @@ describe('QuickBooks webhooks', () => {
     expect(stored.error).toBe(
       `Stored, no running close for ${purchase.period} (${closeWorkflowIdFor(client.id, purchase.period)}; month from the transaction date).`,
     );
-    expect(stored.payload).toMatchObject({ format: 'cloudevents', realmId, entity: 'Purchase', entityId: purchase.id });
+    expect(stored.payload).toMatchObject({
+      format: 'cloudevents',
+      realmId,
+      entity: 'Purchase',
+      entityId: purchase.id,
+    });
   });
 
   it('signals the running close of that month with ledgerChangedSignal', async () => {
@@ -157,11 +174,16 @@ describe('QuickBooks webhooks', () => {
       const event = cloudEvent({ intuitentityid: purchase.id, type: 'qbo.purchase.created.v1' });
       expect((await post(JSON.stringify([event]))).status).toBe(200);
       const stored = await settled(event.id);
-      expect(stored).toMatchObject({ status: 'processed', error: `Signalled ${workflowId} (month from the transaction date).` });
+      expect(stored).toMatchObject({
+        status: 'processed',
+        error: `Signalled ${workflowId} (month from the transaction date).`,
+      });
 
       const history = await handle.fetchHistory();
       const signalled = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
-      expect(signalled.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual(['ledgerChanged']);
+      expect(signalled.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual([
+        'ledgerChanged',
+      ]);
       const payload = signalled[0]!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!;
       const signal = JSON.parse(Buffer.from(payload.data!).toString('utf8')) as TLedgerChanged;
       expect(signal).toEqual({
@@ -196,7 +218,9 @@ describe('QuickBooks webhooks', () => {
     });
     expect(await (await post(body)).json()).toEqual({ received: 2, stored: 2, duplicates: 0 });
     expect(await (await post(body)).json()).toEqual({ received: 2, stored: 0, duplicates: 2 });
-    const deleted = await settled(legacyEventId({ realmId, entity: 'Deposit', id: '9999', operation: 'Delete', lastUpdated }));
+    const deleted = await settled(
+      legacyEventId({ realmId, entity: 'Deposit', id: '9999', operation: 'Delete', lastUpdated }),
+    );
     expect(deleted).toMatchObject({ status: 'ignored', type: 'Deposit.Delete' });
     // A deleted transaction cannot be read: its month is the change's month in the firm's time zone.
     expect(deleted.error).toContain('month from the change date');
@@ -206,7 +230,10 @@ describe('QuickBooks webhooks', () => {
   it('keeps a change of a company no client is connected to as ignored', async () => {
     const event = cloudEvent({ intuitaccountid: '9341000000099999' });
     expect((await post(JSON.stringify([event]))).status).toBe(200);
-    expect(await settled(event.id)).toMatchObject({ status: 'ignored', error: 'No client is connected to this QuickBooks company.' });
+    expect(await settled(event.id)).toMatchObject({
+      status: 'ignored',
+      error: 'No client is connected to this QuickBooks company.',
+    });
   });
 
   it('receives the signed webhooks the QuickBooks sandbox sends when a transaction is edited there', async () => {
@@ -216,8 +243,17 @@ describe('QuickBooks webhooks', () => {
     await sandboxAdmin.flushWebhooks();
     const delivered = (await sandboxAdmin.deliveries()).filter((d) => d.url.startsWith(platform.web.url));
     expect(delivered.at(-1)).toMatchObject({ delivered: true, lastResult: 200, format: 'legacy' });
-    const change = JSON.parse(delivered.at(-1)!.body).eventNotifications[0].dataChangeEvent.entities[0];
-    const eventId = legacyEventId({ realmId, entity: 'Purchase', id: purchase.id, operation: 'Update', lastUpdated: change.lastUpdated });
+    const legacy = JSON.parse(delivered.at(-1)!.body) as {
+      eventNotifications: { dataChangeEvent: { entities: { lastUpdated: string }[] } }[];
+    };
+    const change = legacy.eventNotifications[0]!.dataChangeEvent.entities[0]!;
+    const eventId = legacyEventId({
+      realmId,
+      entity: 'Purchase',
+      id: purchase.id,
+      operation: 'Update',
+      lastUpdated: change.lastUpdated,
+    });
     expect(await settled(eventId)).toMatchObject({ status: 'ignored', type: 'Purchase.Update' });
   });
 });

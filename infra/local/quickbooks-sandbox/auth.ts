@@ -74,7 +74,13 @@ export class SandboxAuth {
 
   issueCode(clientId: string, redirectUri: string, realmId: string): string {
     const code = token('AB11');
-    this.codes.set(code, { clientId, redirectUri, realmId, expiresAt: this.now() + 10 * 60_000, used: false });
+    this.codes.set(code, {
+      clientId,
+      redirectUri,
+      realmId,
+      expiresAt: this.now() + 10 * 60_000,
+      used: false,
+    });
     return code;
   }
 
@@ -109,7 +115,11 @@ export class SandboxAuth {
         return { ok: false, status: 400, body: { error: 'invalid_grant' } };
       }
       if (code.redirectUri !== form.get('redirect_uri')) {
-        return { ok: false, status: 400, body: { error: 'invalid_grant', error_description: 'redirect_uri mismatch' } };
+        return {
+          ok: false,
+          status: 400,
+          body: { error: 'invalid_grant', error_description: 'redirect_uri mismatch' },
+        };
       }
       code.used = true;
       const grant: TGrant = {
@@ -189,7 +199,9 @@ export class SandboxAuth {
         if (expiresAt < now - 86_400_000) delete grant.accessTokens[access];
       }
     }
-    this.grants = this.grants.filter((g) => !(g.revoked || g.refreshTokenExpiresAt < now) || now - g.createdAt < 7 * 86_400_000);
+    this.grants = this.grants.filter(
+      (g) => !(g.revoked || g.refreshTokenExpiresAt < now) || now - g.createdAt < 7 * 86_400_000,
+    );
     for (const [code, entry] of this.codes) if (entry.expiresAt < now) this.codes.delete(code);
   }
 }

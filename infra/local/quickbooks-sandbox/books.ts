@@ -66,7 +66,9 @@ export function refValue(value: unknown): string | undefined {
 }
 
 function lines(entity: TJson): TJson[] {
-  return Array.isArray(entity.Line) ? (entity.Line as TJson[]).filter((l) => typeof l === 'object' && l !== null) : [];
+  return Array.isArray(entity.Line)
+    ? (entity.Line as TJson[]).filter((l) => typeof l === 'object' && l !== null)
+    : [];
 }
 
 function amountOf(line: TJson): number {
@@ -103,7 +105,10 @@ export function postingsOf(kind: TSandboxEntity, entity: TJson): { accountId: st
       const detail = line.JournalEntryLineDetail as TJson | undefined;
       const account = refValue(detail?.AccountRef);
       if (!account) continue;
-      out.push({ accountId: account, amount: detail?.PostingType === 'Credit' ? -amountOf(line) : amountOf(line) });
+      out.push({
+        accountId: account,
+        amount: detail?.PostingType === 'Credit' ? -amountOf(line) : amountOf(line),
+      });
     }
   }
   return out;
@@ -112,7 +117,11 @@ export function postingsOf(kind: TSandboxEntity, entity: TJson): { accountId: st
 export const transactionEntities = ['Purchase', 'Deposit', 'JournalEntry'] as const;
 
 /** Net debits per account over transactions dated within [from, to] (inclusive; either may be open). */
-export function netDebits(realm: TRealm, from: string | undefined, to: string | undefined): Map<string, number> {
+export function netDebits(
+  realm: TRealm,
+  from: string | undefined,
+  to: string | undefined,
+): Map<string, number> {
   const totals = new Map<string, number>();
   for (const kind of transactionEntities) {
     for (const entity of Object.values(realm.entities[kind])) {

@@ -1,7 +1,10 @@
 /** The sandbox's two HTML pages: its index and the "connect to QuickBooks" consent page. */
 
 const escape = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 const style = `
   body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f6f8; color: #1d2733; }
@@ -54,7 +57,10 @@ export function authorizePage(input: {
 }
 
 export function errorPage(message: string): string {
-  return page('QuickBooks sandbox', `<p class="brand">QuickBooks · local sandbox</p><h1>Cannot connect</h1><p>${escape(message)}</p>`);
+  return page(
+    'QuickBooks sandbox',
+    `<p class="brand">QuickBooks · local sandbox</p><h1>Cannot connect</h1><p>${escape(message)}</p>`,
+  );
 }
 
 export function indexPage(input: {

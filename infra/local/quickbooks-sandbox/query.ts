@@ -97,13 +97,19 @@ export function parseQuery(text: string): TParsedQuery {
   const expectWord = (word: string) => {
     const token = next();
     if (!isWord(token, word)) {
-      throw new QueryError(`QueryParserError: Encountered "${String(token.value)}", expected ${word}`, '4000');
+      throw new QueryError(
+        `QueryParserError: Encountered "${String(token.value)}", expected ${word}`,
+        '4000',
+      );
     }
   };
   const expectSymbol = (symbol: string) => {
     const token = next();
     if (token.type !== 'symbol' || token.value !== symbol) {
-      throw new QueryError(`QueryParserError: Encountered "${String(token.value)}", expected "${symbol}"`, '4000');
+      throw new QueryError(
+        `QueryParserError: Encountered "${String(token.value)}", expected "${symbol}"`,
+        '4000',
+      );
     }
   };
   const field = () => {
@@ -161,10 +167,16 @@ export function parseQuery(text: string): TParsedQuery {
         operator = 'IN';
       } else if (isWord(operatorToken, 'LIKE')) {
         operator = 'LIKE';
-      } else if (isWord(operatorToken, 'OR') || (operatorToken.type === 'symbol' && operatorToken.value === '!=')) {
+      } else if (
+        isWord(operatorToken, 'OR') ||
+        (operatorToken.type === 'symbol' && operatorToken.value === '!=')
+      ) {
         throw new QueryError(`QueryParserError: "${String(operatorToken.value)}" is not supported`, '4000');
       } else {
-        throw new QueryError(`QueryParserError: Encountered "${String(operatorToken.value)}" after ${name}`, '4000');
+        throw new QueryError(
+          `QueryParserError: Encountered "${String(operatorToken.value)}" after ${name}`,
+          '4000',
+        );
       }
       const values: TCondition['values'] = [];
       if (operator === 'IN') {
@@ -239,14 +251,21 @@ export function valueAt(entity: TJson, path: string): unknown {
 
 const dateLike = /^\d{4}-\d{2}-\d{2}/;
 
+/** A string, number or boolean as text; anything else (objects, null) has none. */
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
 function compare(left: unknown, right: string | number | boolean): number | undefined {
   if (left === undefined || left === null) return undefined;
   if (typeof right === 'number') {
     const n = Number(left);
     return Number.isNaN(n) ? undefined : n - right;
   }
-  if (typeof right === 'boolean') return String(left) === String(right) ? 0 : 1;
-  const text = typeof left === 'string' ? left : typeof left === 'number' || typeof left === 'boolean' ? String(left) : undefined;
+  const text = scalarText(left);
+  if (typeof right === 'boolean') return text === String(right) ? 0 : 1;
   if (text === undefined) return undefined;
   if (dateLike.test(text) && dateLike.test(right) && (text.length > 10 || right.length > 10)) {
     const a = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
@@ -258,7 +277,13 @@ function compare(left: unknown, right: string | number | boolean): number | unde
 
 function like(value: unknown, pattern: string): boolean {
   if (typeof value !== 'string') return false;
-  const regex = new RegExp(`^${pattern.split('%').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  const regex = new RegExp(
+    `^${pattern
+      .split('%')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return regex.test(value);
 }
 
@@ -293,7 +318,7 @@ export function runQuery(query: TParsedQuery, all: TJson[]): { rows: TJson[]; to
       const right = valueAt(b, field);
       let result: number;
       if (field.toLowerCase() === 'id') result = Number(left) - Number(right);
-      else result = String(left ?? '').localeCompare(String(right ?? ''));
+      else result = (scalarText(left) ?? '').localeCompare(scalarText(right) ?? '');
       if (result !== 0) return descending ? -result : result;
     }
     return 0;
@@ -302,7 +327,12 @@ export function runQuery(query: TParsedQuery, all: TJson[]): { rows: TJson[]; to
   const rows =
     Array.isArray(query.select) && query.select.length > 0
       ? page.map((entity) => {
-          const projected: TJson = { Id: entity.Id, SyncToken: entity.SyncToken, domain: entity.domain, sparse: true };
+          const projected: TJson = {
+            Id: entity.Id,
+            SyncToken: entity.SyncToken,
+            domain: entity.domain,
+            sparse: true,
+          };
           for (const name of query.select as string[]) projected[name] = valueAt(entity, name);
           return projected;
         })

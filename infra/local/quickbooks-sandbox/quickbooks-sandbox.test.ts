@@ -23,7 +23,11 @@ const received: { body: string; signature: string | undefined }[] = [];
 async function tokenRequest(form: Record<string, string>, authorization = basic) {
   const response = await fetch(`${sandbox.url}/oauth2/v1/tokens/bearer`, {
     method: 'POST',
-    headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+    headers: {
+      Authorization: authorization,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+    },
     body: new URLSearchParams(form),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -52,22 +56,56 @@ async function connect(realm = realmId): Promise<{ access: string; refresh: stri
   return { access: String(exchanged.body.access_token), refresh: String(exchanged.body.refresh_token) };
 }
 
+interface TEntity {
+  Id: string;
+  SyncToken: string;
+  [field: string]: unknown;
+}
+interface TReportRow {
+  group?: string;
+  Summary?: { ColData: { value: string }[] };
+}
+/** The parts of the API's JSON these tests read. */
+interface TApiBody {
+  time?: string;
+  Fault?: { type: string; Error: { code: string; Message: string; Detail?: string }[] };
+  QueryResponse?: {
+    Account?: TEntity[];
+    Purchase?: TEntity[];
+    totalCount?: number;
+    startPosition?: number;
+    maxResults?: number;
+  };
+  Purchase?: TEntity;
+  Header?: Record<string, unknown>;
+  Rows?: { Row: TReportRow[] };
+}
+
 async function api(token: string, path: string, init: RequestInit = {}) {
   const response = await fetch(`${sandbox.url}/v3/company/${realmId}/${path}`, {
     ...init,
-    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', 'Content-Type': 'application/json', ...init.headers },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      ...init.headers,
+    },
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as TApiBody };
 }
 
-const query = (token: string, statement: string) => api(token, `query?query=${encodeURIComponent(statement)}&minorversion=75`);
+const query = (token: string, statement: string) =>
+  api(token, `query?query=${encodeURIComponent(statement)}&minorversion=75`);
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: request.headers['intuit-signature'] as string | undefined });
+      received.push({
+        body: Buffer.concat(chunks).toString('utf8'),
+        signature: request.headers['intuit-signature'] as string | undefined,
+      });
       response.writeHead(200).end();
     });
   });
@@ -122,7 +160,9 @@ describe('the sandbox OAuth server', () => {
   });
 
   it('refuses an unknown app or a redirect URI the app did not register, on the page itself', async () => {
-    const unknown = await fetch(`${sandbox.url}/connect/oauth2?client_id=nobody&redirect_uri=${encodeURIComponent(redirectUri)}`);
+    const unknown = await fetch(
+      `${sandbox.url}/connect/oauth2?client_id=nobody&redirect_uri=${encodeURIComponent(redirectUri)}`,
+    );
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('not registered');
   });
@@ -153,8 +193,15 @@ describe('the sandbox OAuth server', () => {
     expect(revoke.status).toBe(200);
     const afterRevoke = await query(String(refreshed.body.access_token), 'SELECT COUNT(*) FROM Account');
     expect(afterRevoke.status).toBe(401);
-    expect(afterRevoke.body.Fault.type).toBe('AuthenticationFault');
-    expect((await tokenRequest({ grant_type: 'refresh_token', refresh_token: String(refreshed.body.refresh_token) })).body).toEqual({
+    expect(afterRevoke.body.Fault?.type).toBe('AuthenticationFault');
+    expect(
+      (
+        await tokenRequest({
+          grant_type: 'refresh_token',
+          refresh_token: String(refreshed.body.refresh_token),
+        })
+      ).body,
+    ).toEqual({
       error: 'invalid_grant',
     });
   });
@@ -170,29 +217,42 @@ describe('the sandbox Accounting API', () => {
     const accounts = await query(token, "SELECT * FROM Account WHERE Name = 'Uncategorized Expense'");
     expect(accounts.status).toBe(200);
     expect(typeof accounts.body.time).toBe('string');
-    const [account] = accounts.body.QueryResponse.Account;
-    expect(account).toMatchObject({ Name: 'Uncategorized Expense', Classification: 'Expense', AccountType: 'Expense', SyncToken: '0' });
-    expect(typeof account.Id).toBe('string');
+    const [account] = accounts.body.QueryResponse?.Account ?? [];
+    expect(account).toMatchObject({
+      Name: 'Uncategorized Expense',
+      Classification: 'Expense',
+      AccountType: 'Expense',
+      SyncToken: '0',
+    });
+    expect(typeof account?.Id).toBe('string');
 
-    const total = (await query(token, 'SELECT COUNT(*) FROM Purchase')).body.QueryResponse.totalCount as number;
+    const total = (await query(token, 'SELECT COUNT(*) FROM Purchase')).body.QueryResponse?.totalCount ?? 0;
     expect(total).toBeGreaterThan(10);
-    const page2 = await query(token, 'select * from Purchase orderby TxnDate DESC startposition 3 maxresults 2');
+    const page2 = await query(
+      token,
+      'select * from Purchase orderby TxnDate DESC startposition 3 maxresults 2',
+    );
     expect(page2.body.QueryResponse).toMatchObject({ startPosition: 3, maxResults: 2 });
-    expect(page2.body.QueryResponse.Purchase).toHaveLength(2);
+    expect(page2.body.QueryResponse?.Purchase).toHaveLength(2);
 
-    expect((await query(token, "SELECT * FROM Purchase WHERE TxnDate < '1990-01-01'")).body.QueryResponse).toEqual({});
+    expect(
+      (await query(token, "SELECT * FROM Purchase WHERE TxnDate < '1990-01-01'")).body.QueryResponse,
+    ).toEqual({});
   });
 
   it('answers a query it cannot parse with a ValidationFault, and refuses more than 1,000 results a page', async () => {
     const bad = await query(token, "SELECT * FROM Purchase WHERE TxnDate = '2026-01-01' OR Id = '1'");
     expect(bad.status).toBe(400);
-    expect(bad.body.Fault.type).toBe('ValidationFault');
-    expect(bad.body.Fault.Error[0].code).toBe('4000');
-    expect((await query(token, 'SELECT * FROM Purchase MAXRESULTS 1001')).body.Fault.Error[0].code).toBe('4001');
+    expect(bad.body.Fault?.type).toBe('ValidationFault');
+    expect(bad.body.Fault?.Error[0]?.code).toBe('4000');
+    expect((await query(token, 'SELECT * FROM Purchase MAXRESULTS 1001')).body.Fault?.Error[0]?.code).toBe(
+      '4001',
+    );
   });
 
   it('refuses a stale SyncToken with fault 5010 and replays a requestid without writing twice', async () => {
-    const [purchase] = (await query(token, 'SELECT * FROM Purchase MAXRESULTS 1')).body.QueryResponse.Purchase;
+    const purchase = (await query(token, 'SELECT * FROM Purchase MAXRESULTS 1')).body.QueryResponse!
+      .Purchase![0]!;
     const update = (syncToken: string, requestId: string, note: string) =>
       api(token, `purchase?requestid=${requestId}&minorversion=75`, {
         method: 'POST',
@@ -200,44 +260,56 @@ describe('the sandbox Accounting API', () => {
       });
     const first = await update(purchase.SyncToken, 'req-1', 'first');
     expect(first.status).toBe(200);
-    expect(first.body.Purchase.SyncToken).toBe(String(Number(purchase.SyncToken) + 1));
-    expect(first.body.Purchase.Line).toEqual(purchase.Line);
+    expect(first.body.Purchase?.SyncToken).toBe(String(Number(purchase.SyncToken) + 1));
+    expect(first.body.Purchase?.Line).toEqual(purchase.Line);
 
     const replay = await update(purchase.SyncToken, 'req-1', 'first');
     expect(replay.body).toEqual(first.body);
-    expect(sandbox.entity(realmId, 'Purchase', purchase.Id)?.SyncToken).toBe(first.body.Purchase.SyncToken);
+    expect(sandbox.entity(realmId, 'Purchase', purchase.Id)?.SyncToken).toBe(first.body.Purchase?.SyncToken);
 
     const stale = await update(purchase.SyncToken, 'req-2', 'second');
     expect(stale.status).toBe(400);
-    expect(stale.body.Fault.Error[0]).toMatchObject({ code: '5010', Message: 'Stale Object Error' });
+    expect(stale.body.Fault?.Error[0]).toMatchObject({ code: '5010', Message: 'Stale Object Error' });
   });
 
   it('reports ProfitAndLoss and BalanceSheet from the books: net income adds up and the balance sheet balances', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const start = `${today.slice(0, 7)}-01`;
-    const pnl = (await api(token, `reports/ProfitAndLoss?start_date=${start}&end_date=${today}&minorversion=75`)).body;
-    expect(pnl.Header).toMatchObject({ ReportName: 'ProfitAndLoss', StartPeriod: start, EndPeriod: today, Currency: 'USD' });
-    const total = (group: string, rows = pnl.Rows.Row as any[]): number =>
-      Number(rows.find((r) => r.group === group)?.Summary.ColData[1].value ?? 0);
+    const pnl = (
+      await api(token, `reports/ProfitAndLoss?start_date=${start}&end_date=${today}&minorversion=75`)
+    ).body;
+    expect(pnl.Header).toMatchObject({
+      ReportName: 'ProfitAndLoss',
+      StartPeriod: start,
+      EndPeriod: today,
+      Currency: 'USD',
+    });
+    const total = (group: string, rows = pnl.Rows?.Row ?? []): number =>
+      Number(rows.find((r) => r.group === group)?.Summary?.ColData[1]?.value ?? 0);
     expect(total('NetIncome')).toBeCloseTo(
       total('Income') - total('Expenses') + (total('OtherIncome') - total('OtherExpenses')),
       2,
     );
 
-    const sheet = (await api(token, `reports/BalanceSheet?start_date=${start}&end_date=${today}&minorversion=75`)).body;
-    const [assets, liabilitiesAndEquity] = sheet.Rows.Row as any[];
-    expect(assets.group).toBe('TotalAssets');
-    expect(liabilitiesAndEquity.group).toBe('TotalLiabilitiesAndEquity');
-    expect(Number(assets.Summary.ColData[1].value)).toBeCloseTo(Number(liabilitiesAndEquity.Summary.ColData[1].value), 2);
+    const sheet = (
+      await api(token, `reports/BalanceSheet?start_date=${start}&end_date=${today}&minorversion=75`)
+    ).body;
+    const [assets, liabilitiesAndEquity] = sheet.Rows?.Row ?? [];
+    expect(assets?.group).toBe('TotalAssets');
+    expect(liabilitiesAndEquity?.group).toBe('TotalLiabilitiesAndEquity');
+    const amount = (row: TReportRow | undefined) => Number(row?.Summary?.ColData[1]?.value);
+    expect(amount(assets)).toBeCloseTo(amount(liabilitiesAndEquity), 2);
   });
 
   it('keeps to 10 requests in flight per company: the 11th is answered 429 with a ThrottlingFault', async () => {
     sandbox.setLatency(150);
     try {
-      const answers = await Promise.all(Array.from({ length: 11 }, () => query(token, 'SELECT COUNT(*) FROM Account')));
+      const answers = await Promise.all(
+        Array.from({ length: 11 }, () => query(token, 'SELECT COUNT(*) FROM Account')),
+      );
       const throttled = answers.filter((a) => a.status === 429);
       expect(throttled).toHaveLength(1);
-      expect(throttled[0]?.body.Fault.type).toBe('ThrottlingFault');
+      expect(throttled[0]?.body.Fault?.type).toBe('ThrottlingFault');
     } finally {
       sandbox.setLatency(0);
     }
@@ -248,7 +320,7 @@ describe('the sandbox Accounting API', () => {
     const failed = await query(token, 'SELECT COUNT(*) FROM Account');
     expect(failed.status).toBe(503);
     expect(failed.headers.get('retry-after')).toBe('7');
-    expect(failed.body.Fault.type).toBe('SystemFault');
+    expect(failed.body.Fault?.type).toBe('SystemFault');
     expect((await query(token, 'SELECT COUNT(*) FROM Account')).status).toBe(200);
   });
 
@@ -274,7 +346,7 @@ describe('the sandbox Accounting API', () => {
     sandbox.deleteEntity(realmId, 'Deposit', String(deposit?.Id));
     await sandbox.flushWebhooks();
     sandbox.setRealmWebhook(realmId, null);
-    const legacy = JSON.parse(received[1]!.body);
+    const legacy = JSON.parse(received[1]!.body) as { eventNotifications: unknown[] };
     expect(legacy.eventNotifications[0]).toMatchObject({
       realmId,
       dataChangeEvent: { entities: [{ name: 'Deposit', id: deposit?.Id, operation: 'Delete' }] },

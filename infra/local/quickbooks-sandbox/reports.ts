@@ -9,7 +9,10 @@ import { naturalBalance, netDebits, round2, type TJson, type TRealm } from './bo
 const money = (value: number) => round2(value).toFixed(2);
 
 function data(account: TJson, amount: number): TJson {
-  return { ColData: [{ value: String(account.Name), id: String(account.Id) }, { value: money(amount) }], type: 'Data' };
+  return {
+    ColData: [{ value: String(account.Name), id: String(account.Id) }, { value: money(amount) }],
+    type: 'Data',
+  };
 }
 
 function section(group: string, title: string, rows: TJson[], summaryLabel: string, total: number): TJson {
@@ -56,7 +59,11 @@ function accountsOfType(realm: TRealm, types: string[]): TJson[] {
 }
 
 /** Rows (non-zero accounts) and their total, amounts in each account's natural sign. */
-function block(realm: TRealm, totals: Map<string, number>, types: string[]): { rows: TJson[]; total: number } {
+function block(
+  realm: TRealm,
+  totals: Map<string, number>,
+  types: string[],
+): { rows: TJson[]; total: number } {
   const rows: TJson[] = [];
   let total = 0;
   for (const account of accountsOfType(realm, types)) {
@@ -87,15 +94,26 @@ export function profitAndLoss(realm: TRealm, start: string, end: string, now: Da
   const operating = round2(grossProfit - expenses.total);
   const other = round2(otherIncome.total - otherExpenses.total);
   const rows: TJson[] = [section('Income', 'Income', income.rows, 'Total Income', income.total)];
-  if (cogs.rows.length > 0) rows.push(section('COGS', 'Cost of Goods Sold', cogs.rows, 'Total Cost of Goods Sold', cogs.total));
+  if (cogs.rows.length > 0)
+    rows.push(section('COGS', 'Cost of Goods Sold', cogs.rows, 'Total Cost of Goods Sold', cogs.total));
   rows.push(summaryRow('GrossProfit', 'Gross Profit', grossProfit));
   rows.push(section('Expenses', 'Expenses', expenses.rows, 'Total Expenses', expenses.total));
   rows.push(summaryRow('NetOperatingIncome', 'Net Operating Income', operating));
   if (otherIncome.rows.length > 0) {
-    rows.push(section('OtherIncome', 'Other Income', otherIncome.rows, 'Total Other Income', otherIncome.total));
+    rows.push(
+      section('OtherIncome', 'Other Income', otherIncome.rows, 'Total Other Income', otherIncome.total),
+    );
   }
   if (otherExpenses.rows.length > 0) {
-    rows.push(section('OtherExpenses', 'Other Expenses', otherExpenses.rows, 'Total Other Expenses', otherExpenses.total));
+    rows.push(
+      section(
+        'OtherExpenses',
+        'Other Expenses',
+        otherExpenses.rows,
+        'Total Other Expenses',
+        otherExpenses.total,
+      ),
+    );
   }
   if (otherIncome.rows.length > 0 || otherExpenses.rows.length > 0) {
     rows.push(summaryRow('NetOtherIncome', 'Net Other Income', other));
@@ -135,7 +153,9 @@ export function balanceSheet(realm: TRealm, start: string, end: string, now: Dat
   const liabilities = sections(liabilityGroups);
   const equityAccounts = block(realm, totals, ['Equity']);
   const fiscalYearStart = `${end.slice(0, 4)}-01-01`;
-  const priorYearsEnd = new Date(Date.parse(`${fiscalYearStart}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const priorYearsEnd = new Date(Date.parse(`${fiscalYearStart}T00:00:00Z`) - 86_400_000)
+    .toISOString()
+    .slice(0, 10);
   const retained = netIncome(realm, undefined, priorYearsEnd);
   const current = netIncome(realm, fiscalYearStart, end);
   const equityRows = [
@@ -158,6 +178,7 @@ export function balanceSheet(realm: TRealm, start: string, end: string, now: Dat
       liabilitiesAndEquity,
     ),
   ];
-  const noData = assets.rows.length === 0 && liabilities.rows.length === 0 && equityAccounts.rows.length === 0;
+  const noData =
+    assets.rows.length === 0 && liabilities.rows.length === 0 && equityAccounts.rows.length === 0;
   return { Header: header('BalanceSheet', start, end, noData, now), Columns: columns, Rows: { Row: rows } };
 }

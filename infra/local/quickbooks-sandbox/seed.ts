@@ -15,8 +15,20 @@ interface TAccountSeed {
 }
 
 export const chartOfAccounts: TAccountSeed[] = [
-  { key: 'checking', Name: 'Checking', Classification: 'Asset', AccountType: 'Bank', AccountSubType: 'Checking' },
-  { key: 'savings', Name: 'Savings', Classification: 'Asset', AccountType: 'Bank', AccountSubType: 'Savings' },
+  {
+    key: 'checking',
+    Name: 'Checking',
+    Classification: 'Asset',
+    AccountType: 'Bank',
+    AccountSubType: 'Checking',
+  },
+  {
+    key: 'savings',
+    Name: 'Savings',
+    Classification: 'Asset',
+    AccountType: 'Bank',
+    AccountSubType: 'Savings',
+  },
   {
     key: 'equipment',
     Name: 'Equipment',
@@ -24,7 +36,13 @@ export const chartOfAccounts: TAccountSeed[] = [
     AccountType: 'Fixed Asset',
     AccountSubType: 'MachineryAndEquipment',
   },
-  { key: 'visa', Name: 'Visa Card', Classification: 'Liability', AccountType: 'Credit Card', AccountSubType: 'CreditCard' },
+  {
+    key: 'visa',
+    Name: 'Visa Card',
+    Classification: 'Liability',
+    AccountType: 'Credit Card',
+    AccountSubType: 'CreditCard',
+  },
   {
     key: 'loan',
     Name: 'Equipment Loan',
@@ -95,7 +113,13 @@ export const chartOfAccounts: TAccountSeed[] = [
     AccountType: 'Expense',
     AccountSubType: 'OfficeGeneralAdministrativeExpenses',
   },
-  { key: 'rent', Name: 'Rent or Lease', Classification: 'Expense', AccountType: 'Expense', AccountSubType: 'RentOrLeaseOfBuildings' },
+  {
+    key: 'rent',
+    Name: 'Rent or Lease',
+    Classification: 'Expense',
+    AccountType: 'Expense',
+    AccountSubType: 'RentOrLeaseOfBuildings',
+  },
   {
     key: 'software',
     Name: 'Software Subscriptions',
@@ -103,7 +127,13 @@ export const chartOfAccounts: TAccountSeed[] = [
     AccountType: 'Expense',
     AccountSubType: 'OfficeGeneralAdministrativeExpenses',
   },
-  { key: 'utilities', Name: 'Utilities', Classification: 'Expense', AccountType: 'Expense', AccountSubType: 'Utilities' },
+  {
+    key: 'utilities',
+    Name: 'Utilities',
+    Classification: 'Expense',
+    AccountType: 'Expense',
+    AccountSubType: 'Utilities',
+  },
   {
     key: 'uncategorizedExpense',
     Name: 'Uncategorized Expense',
@@ -139,8 +169,20 @@ const vendors = {
   advertising: 'Local Ads Weekly',
   bank: 'First Harbor Bank',
 };
-const customers = ['Lee Bakery LLC', 'Nguyen Dental', 'Ortiz Landscaping', 'Patel Consulting', 'Rivera Studio'];
-const uncategorizedPayees = ['AMZN Mktp US', 'SQ *Coffee Cart', 'POS 4411 Hardware', 'PAYPAL *Transfer', 'ACH Debit 8812'];
+const customers = [
+  'Lee Bakery LLC',
+  'Nguyen Dental',
+  'Ortiz Landscaping',
+  'Patel Consulting',
+  'Rivera Studio',
+];
+const uncategorizedPayees = [
+  'AMZN Mktp US',
+  'SQ *Coffee Cart',
+  'POS 4411 Hardware',
+  'PAYPAL *Transfer',
+  'ACH Debit 8812',
+];
 
 export interface TSeedOptions {
   /** Months of history, the current month included (3 unless given). */
@@ -163,7 +205,7 @@ export function seedRealm(id: string, companyName: string, options: TSeedOptions
   const ref = (key: string): TJson => {
     const accountId = accountIds[key];
     const account = accountId ? realm.entities.Account[accountId] : undefined;
-    return { value: accountId ?? '', name: String(account?.Name ?? '') };
+    return { value: accountId ?? '', name: typeof account?.Name === 'string' ? account.Name : '' };
   };
   const stamp = (date: string) => {
     const time = `${date}T12:00:00.000Z` < now.toISOString() ? `${date}T12:00:00.000Z` : now.toISOString();
@@ -171,7 +213,14 @@ export function seedRealm(id: string, companyName: string, options: TSeedOptions
   };
   const add = (kind: TSandboxEntity, body: TJson, date: string) => {
     const entityId = String(realm.nextId++);
-    const entity: TJson = { ...body, domain: 'QBO', sparse: false, Id: entityId, SyncToken: '0', MetaData: stamp(date) };
+    const entity: TJson = {
+      ...body,
+      domain: 'QBO',
+      sparse: false,
+      Id: entityId,
+      SyncToken: '0',
+      MetaData: stamp(date),
+    };
     recomputeTotals(kind, entity);
     realm.entities[kind][entityId] = entity;
     return entity;
@@ -199,7 +248,14 @@ export function seedRealm(id: string, companyName: string, options: TSeedOptions
     return date <= today ? date : undefined;
   };
   const usd = { value: 'USD', name: 'United States Dollar' };
-  const purchase = (date: string | undefined, from: 'checking' | 'visa', payee: string, account: string, amount: number, memo: string) => {
+  const purchase = (
+    date: string | undefined,
+    from: 'checking' | 'visa',
+    payee: string,
+    account: string,
+    amount: number,
+    memo: string,
+  ) => {
     if (!date) return;
     add(
       'Purchase',
@@ -223,7 +279,14 @@ export function seedRealm(id: string, companyName: string, options: TSeedOptions
       date,
     );
   };
-  const deposit = (date: string | undefined, to: 'checking' | 'savings', payer: string, account: string, amount: number, memo: string) => {
+  const deposit = (
+    date: string | undefined,
+    to: 'checking' | 'savings',
+    payer: string,
+    account: string,
+    amount: number,
+    memo: string,
+  ) => {
     if (!date) return;
     add(
       'Deposit',
@@ -239,14 +302,21 @@ export function seedRealm(id: string, companyName: string, options: TSeedOptions
             Description: memo,
             Amount: amount,
             DetailType: 'DepositLineDetail',
-            DepositLineDetail: { AccountRef: ref(account), Entity: { value: nameId(payer), name: payer, type: 'Customer' } },
+            DepositLineDetail: {
+              AccountRef: ref(account),
+              Entity: { value: nameId(payer), name: payer, type: 'Customer' },
+            },
           },
         ],
       },
       date,
     );
   };
-  const journal = (date: string | undefined, memo: string, entries: [key: string, side: 'Debit' | 'Credit', amount: number][]) => {
+  const journal = (
+    date: string | undefined,
+    memo: string,
+    entries: [key: string, side: 'Debit' | 'Credit', amount: number][],
+  ) => {
     if (!date) return;
     add(
       'JournalEntry',
@@ -281,11 +351,33 @@ export function seedRealm(id: string, companyName: string, options: TSeedOptions
     const year = new Date(Date.UTC(y0, m0 + i, 1)).getUTCFullYear();
     const month = new Date(Date.UTC(y0, m0 + i, 1)).getUTCMonth();
     purchase(day(year, month, 1), 'checking', vendors.rent, 'rent', 2_400, 'Office rent');
-    purchase(day(year, month, 4), 'visa', vendors.software, 'software', 149, 'Practice software subscription');
-    purchase(day(year, month, 9), 'checking', vendors.utilities, 'utilities', cents(180, 260), 'Electricity and water');
+    purchase(
+      day(year, month, 4),
+      'visa',
+      vendors.software,
+      'software',
+      149,
+      'Practice software subscription',
+    );
+    purchase(
+      day(year, month, 9),
+      'checking',
+      vendors.utilities,
+      'utilities',
+      cents(180, 260),
+      'Electricity and water',
+    );
     purchase(day(year, month, 12), 'visa', vendors.meals, 'meals', cents(40, 120), 'Client lunch');
-    purchase(day(year, month, 17), 'visa', vendors.office, 'office', cents(60, 210), 'Printer paper and toner');
-    if (i % 2 === 0) purchase(day(year, month, 20), 'visa', vendors.advertising, 'advertising', 350, 'Newspaper ad');
+    purchase(
+      day(year, month, 17),
+      'visa',
+      vendors.office,
+      'office',
+      cents(60, 210),
+      'Printer paper and toner',
+    );
+    if (i % 2 === 0)
+      purchase(day(year, month, 20), 'visa', vendors.advertising, 'advertising', 350, 'Newspaper ad');
     purchase(day(year, month, 28), 'checking', vendors.bank, 'bankCharges', 15, 'Monthly service fee');
     for (let u = 0; u < 2 + (i % 2); u++) {
       purchase(
@@ -298,10 +390,24 @@ export function seedRealm(id: string, companyName: string, options: TSeedOptions
       );
     }
     for (let s = 0; s < 3; s++) {
-      deposit(day(year, month, 5 + s * 8), 'checking', pick(customers), 'services', cents(900, 4200), 'Client payment');
+      deposit(
+        day(year, month, 5 + s * 8),
+        'checking',
+        pick(customers),
+        'services',
+        cents(900, 4200),
+        'Client payment',
+      );
     }
     if (i % 2 === 1 || months === 1) {
-      deposit(day(year, month, 22), 'checking', 'Mobile deposit', 'uncategorizedIncome', cents(75, 650), 'Mobile check deposit');
+      deposit(
+        day(year, month, 22),
+        'checking',
+        'Mobile deposit',
+        'uncategorizedIncome',
+        cents(75, 650),
+        'Mobile check deposit',
+      );
     }
     deposit(day(year, month, 27), 'savings', 'First Harbor Bank', 'interest', cents(8, 25), 'Interest');
     journal(day(year, month, 25), 'Credit card payment', [

@@ -100,7 +100,13 @@ export interface TQuickbooksSandboxOptions {
   /** The apps allowed to connect (client ID, secret, redirect URIs). */
   apps: TSandboxApp[];
   /** Where change notifications go, signed with `verifierToken`. */
-  webhook?: { url?: string; verifierToken: string; format?: TWebhookFormat; batchWindowMs?: number; retryDelaysMs?: number[] };
+  webhook?: {
+    url?: string;
+    verifierToken: string;
+    format?: TWebhookFormat;
+    batchWindowMs?: number;
+    retryDelaysMs?: number[];
+  };
   /** Companies created at start when there are none (two demo companies unless given). */
   realms?: { id?: string; companyName: string; months?: number }[];
   /** Save the state here and load it on start (development). */
@@ -168,7 +174,14 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function faultBody(type: string, code: string, message: string, detail: string | undefined, now: Date, element?: string): TJson {
+function faultBody(
+  type: string,
+  code: string,
+  message: string,
+  detail: string | undefined,
+  now: Date,
+  element?: string,
+): TJson {
   const error: TJson = { Message: message, code };
   if (detail) error.Detail = detail;
   if (element) error.element = element;
@@ -201,6 +214,19 @@ const accountClassification: Record<string, string> = {
   Expense: 'Expense',
   'Other Expense': 'Expense',
 };
+
+/** When an entity last changed (its MetaData.LastUpdatedTime). */
+function lastUpdated(entity: TJson): string {
+  const meta = entity.MetaData;
+  const value = typeof meta === 'object' && meta !== null ? (meta as TJson).LastUpdatedTime : undefined;
+  return typeof value === 'string' ? value : '';
+}
+
+/** An admin request's webhook target: `{ url, format }`, or none without a URL. */
+function webhookTarget(body: TJson): TWebhookTarget | null {
+  if (typeof body.url !== 'string' || !body.url) return null;
+  return { url: body.url, format: body.format === 'legacy' ? 'legacy' : 'cloudevents' };
+}
 
 function realmId(): string {
   // Intuit's realm IDs are long decimal numbers.
@@ -240,7 +266,9 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     if (!options.dataFile) return;
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
-      saving = saving.then(() => writeState()).catch((error: unknown) => log?.warn(`QuickBooks sandbox: saving failed: ${String(error)}`));
+      saving = saving
+        .then(() => writeState())
+        .catch((error: unknown) => log?.warn(`QuickBooks sandbox: saving failed: ${String(error)}`));
     }, 300);
   };
   async function writeState(): Promise<void> {
@@ -248,9 +276,13 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     auth.prune();
     await mkdir(path.dirname(options.dataFile), { recursive: true });
     const temporary = `${options.dataFile}.tmp`;
-    await writeFile(temporary, JSON.stringify({ version: 1, realms: [...realms.values()], grants: auth.grants }), {
-      mode: 0o600,
-    });
+    await writeFile(
+      temporary,
+      JSON.stringify({ version: 1, realms: [...realms.values()], grants: auth.grants }),
+      {
+        mode: 0o600,
+      },
+    );
     await rename(temporary, options.dataFile);
   }
   if (options.dataFile) {
@@ -268,7 +300,8 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
 
   function createRealm(input: { companyName: string; id?: string; months?: number }): TRealmSummary {
     const id = input.id ?? realmId();
-    if (!/^[0-9A-Za-z-]{1,64}$/.test(id)) throw new HttpError(400, 'realm IDs have letters, digits and dashes only');
+    if (!/^[0-9A-Za-z-]{1,64}$/.test(id))
+      throw new HttpError(400, 'realm IDs have letters, digits and dashes only');
     if (realms.has(id)) throw new HttpError(409, `realm ${id} exists`);
     const realm = seedRealm(id, input.companyName, { now: now(), months: input.months });
     realms.set(id, realm);
@@ -301,7 +334,13 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
   }
 
   // --- changes and webhooks ----------------------------------------------------------------------
-  function recordChange(realm: TRealm, entity: TSandboxEntity, id: string, operation: TOperation, at: string): void {
+  function recordChange(
+    realm: TRealm,
+    entity: TSandboxEntity,
+    id: string,
+    operation: TOperation,
+    at: string,
+  ): void {
     const target = realm.webhook ?? defaultWebhook;
     if (target) sender.enqueue(target, { realmId: realm.id, entity, id, operation, at });
     save();
@@ -314,12 +353,22 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     if (entity === 'Deposit') refs.push(body.DepositToAccountRef);
     const lines = Array.isArray(body.Line) ? (body.Line as TJson[]) : [];
     for (const line of lines) {
-      const detail = (line.AccountBasedExpenseLineDetail ?? line.DepositLineDetail ?? line.JournalEntryLineDetail) as
-        | TJson
-        | undefined;
+      const detail = (line.AccountBasedExpenseLineDetail ??
+        line.DepositLineDetail ??
+        line.JournalEntryLineDetail) as TJson | undefined;
       if (detail?.AccountRef !== undefined) refs.push(detail.AccountRef);
       if (typeof line.Amount !== 'number' || !Number.isFinite(line.Amount)) {
-        throw new ApiFault(400, faultBody('ValidationFault', '2050', 'Invalid Number', 'Amount must be a number', time, 'Line.Amount'));
+        throw new ApiFault(
+          400,
+          faultBody(
+            'ValidationFault',
+            '2050',
+            'Invalid Number',
+            'Amount must be a number',
+            time,
+            'Line.Amount',
+          ),
+        );
       }
     }
     for (const ref of refs) {
@@ -327,7 +376,13 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
       if (!id || !realm.entities.Account[id]) {
         throw new ApiFault(
           400,
-          faultBody('ValidationFault', '2500', 'Invalid Reference Id', `Invalid Reference Id : Accounts element id ${String(id)} not found`, time),
+          faultBody(
+            'ValidationFault',
+            '2500',
+            'Invalid Reference Id',
+            `Invalid Reference Id : Accounts element id ${String(id)} not found`,
+            time,
+          ),
         );
       }
     }
@@ -354,10 +409,23 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     }
     if (entity === 'Account') {
       if (typeof body.Name !== 'string' || !body.Name.trim()) {
-        throw new ApiFault(400, faultBody('ValidationFault', '2020', 'Required param missing', 'Name is required', time, 'Name'));
+        throw new ApiFault(
+          400,
+          faultBody('ValidationFault', '2020', 'Required param missing', 'Name is required', time, 'Name'),
+        );
       }
       if (!accountClassification[String(body.AccountType)]) {
-        throw new ApiFault(400, faultBody('ValidationFault', '2170', 'Invalid Enumeration', `Invalid Enumeration : ${String(body.AccountType)}`, time, 'AccountType'));
+        throw new ApiFault(
+          400,
+          faultBody(
+            'ValidationFault',
+            '2170',
+            'Invalid Enumeration',
+            `Invalid Enumeration : ${String(body.AccountType)}`,
+            time,
+            'AccountType',
+          ),
+        );
       }
       body.Classification = accountClassification[String(body.AccountType)];
       body.FullyQualifiedName = body.Name;
@@ -374,13 +442,26 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     const notFound = () =>
       new ApiFault(
         400,
-        faultBody('ValidationFault', '610', 'Object Not Found', `Object Not Found : Something you're trying to use has been made inactive or deleted.`, time),
+        faultBody(
+          'ValidationFault',
+          '610',
+          'Object Not Found',
+          `Object Not Found : Something you're trying to use has been made inactive or deleted.`,
+          time,
+        ),
       );
     const checkSyncToken = (existing: TJson) => {
       if (typeof body.SyncToken !== 'string' && typeof body.SyncToken !== 'number') {
         throw new ApiFault(
           400,
-          faultBody('ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter SyncToken is missing in the request', time, 'SyncToken'),
+          faultBody(
+            'ValidationFault',
+            '2020',
+            'Required param missing, need to supply the required value for the API',
+            'Required parameter SyncToken is missing in the request',
+            time,
+            'SyncToken',
+          ),
         );
       }
       if (String(body.SyncToken) !== existing.SyncToken) {
@@ -399,7 +480,16 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
 
     if (operation === 'delete') {
       if (entity === 'Account') {
-        throw new ApiFault(400, faultBody('ValidationFault', '5000', 'Operation not supported', 'Accounts are made inactive, not deleted', time));
+        throw new ApiFault(
+          400,
+          faultBody(
+            'ValidationFault',
+            '5000',
+            'Operation not supported',
+            'Accounts are made inactive, not deleted',
+            time,
+          ),
+        );
       }
       const existing = id ? store[id] : undefined;
       if (!id || !existing) throw notFound();
@@ -432,12 +522,21 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     const { SyncToken: _token, sparse: _sparse, MetaData: _meta, domain: _domain, ...fields } = body;
     const created: TJson = { ...fields };
     if (entity !== 'Account' && !Array.isArray(created.Line)) {
-      throw new ApiFault(400, faultBody('ValidationFault', '2020', 'Required param missing', 'Line is required', time, 'Line'));
+      throw new ApiFault(
+        400,
+        faultBody('ValidationFault', '2020', 'Required param missing', 'Line is required', time, 'Line'),
+      );
     }
     validateReferences(realm, entity, created, time);
     if (entity === 'Account') created.Active = created.Active ?? true;
     const newId = String(realm.nextId++);
-    Object.assign(created, { domain: 'QBO', sparse: false, Id: newId, SyncToken: '0', MetaData: { CreateTime: stamp, LastUpdatedTime: stamp } });
+    Object.assign(created, {
+      domain: 'QBO',
+      sparse: false,
+      Id: newId,
+      SyncToken: '0',
+      MetaData: { CreateTime: stamp, LastUpdatedTime: stamp },
+    });
     recomputeTotals(entity, created);
     store[newId] = created;
     recordChange(realm, entity, newId, 'Create', stamp);
@@ -488,17 +587,42 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
   }
 
   function injectedBody(fault: TSandboxFault, time: Date): TJson {
-    if (fault.fault) return faultBody(fault.fault.type, fault.fault.code, fault.fault.message, fault.fault.detail, time);
+    if (fault.fault)
+      return faultBody(fault.fault.type, fault.fault.code, fault.fault.message, fault.fault.detail, time);
     if (fault.status === 429) {
-      return faultBody('ThrottlingFault', '003001', 'message=ThrottleExceeded; errorCode=003001; statusCode=429', 'The request limit was reached.', time);
+      return faultBody(
+        'ThrottlingFault',
+        '003001',
+        'message=ThrottleExceeded; errorCode=003001; statusCode=429',
+        'The request limit was reached.',
+        time,
+      );
     }
     if (fault.status === 401) {
-      return faultBody('AuthenticationFault', '3200', 'message=AuthenticationFailed; errorCode=003200; statusCode=401', 'Token revoked', time);
+      return faultBody(
+        'AuthenticationFault',
+        '3200',
+        'message=AuthenticationFailed; errorCode=003200; statusCode=401',
+        'Token revoked',
+        time,
+      );
     }
     if (fault.status >= 500) {
-      return faultBody('SystemFault', '10000', 'An application error has occurred while processing your request', 'System Failure Error: simulated by the sandbox', time);
+      return faultBody(
+        'SystemFault',
+        '10000',
+        'An application error has occurred while processing your request',
+        'System Failure Error: simulated by the sandbox',
+        time,
+      );
     }
-    return faultBody('ValidationFault', '2000', 'Request has invalid or unsupported property', 'simulated by the sandbox', time);
+    return faultBody(
+      'ValidationFault',
+      '2000',
+      'Request has invalid or unsupported property',
+      'simulated by the sandbox',
+      time,
+    );
   }
 
   async function handleApi(
@@ -511,7 +635,16 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
   ): Promise<{ status: number; injected: boolean }> {
     const time = now();
     if (!auth.authorizeApi(request.headers.authorization, realm)) {
-      respond(401, faultBody('AuthenticationFault', '3200', 'message=AuthenticationFailed; errorCode=003200; statusCode=401', 'Token expired or invalid', time));
+      respond(
+        401,
+        faultBody(
+          'AuthenticationFault',
+          '3200',
+          'message=AuthenticationFailed; errorCode=003200; statusCode=401',
+          'Token expired or invalid',
+          time,
+        ),
+      );
       return { status: 401, injected: false };
     }
     const starts = (recentStarts.get(realm) ?? []).filter((t) => t > time.getTime() - 60_000);
@@ -534,7 +667,11 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
         return { status: 0, injected: true };
       }
       if (fault) {
-        respond(fault.status, injectedBody(fault, now()), fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
+        respond(
+          fault.status,
+          injectedBody(fault, now()),
+          fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {},
+        );
         return { status: fault.status, injected: true };
       }
       const { status, body } = await dispatch(request, url, requireRealm(realm), subPath);
@@ -560,39 +697,88 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
         const text = method === 'POST' ? await readBody(request) : (url.searchParams.get('query') ?? '');
         const query = parseQuery(text);
         const all = allOf(realm, query.entity);
-        if (!all) throw new QueryError(`QueryValidationError: ${query.entity} is not a queryable entity`, '4001');
+        if (!all)
+          throw new QueryError(`QueryValidationError: ${query.entity} is not a queryable entity`, '4001');
         const { rows, total } = runQuery(query, all);
         if (query.select === 'count') return ok({ QueryResponse: { totalCount: total } });
         if (rows.length === 0) return ok({ QueryResponse: {} });
-        return ok({ QueryResponse: { [query.entity]: rows, startPosition: query.startPosition, maxResults: rows.length } });
+        return ok({
+          QueryResponse: {
+            [query.entity]: rows,
+            startPosition: query.startPosition,
+            maxResults: rows.length,
+          },
+        });
       }
 
       if (segments[0] === 'cdc' && segments.length === 1 && method === 'GET') {
-        const names = (url.searchParams.get('entities') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+        const names = (url.searchParams.get('entities') ?? '')
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean);
         const since = Date.parse(url.searchParams.get('changedSince') ?? '');
         if (names.length === 0 || Number.isNaN(since)) {
-          throw new ApiFault(400, faultBody('ValidationFault', '4001', 'Invalid query', 'entities and changedSince are required', time));
+          throw new ApiFault(
+            400,
+            faultBody(
+              'ValidationFault',
+              '4001',
+              'Invalid query',
+              'entities and changedSince are required',
+              time,
+            ),
+          );
         }
         if (since < time.getTime() - 30 * 86_400_000) {
           throw new ApiFault(
             400,
-            faultBody('ValidationFault', '4001', 'Invalid query', 'changedSince must be within the last 30 days', time),
+            faultBody(
+              'ValidationFault',
+              '4001',
+              'Invalid query',
+              'changedSince must be within the last 30 days',
+              time,
+            ),
           );
         }
         const responses: TJson[] = [];
         for (const name of names) {
           const entity = sandboxEntityFromPath(name);
           if (!entity || entity === 'CompanyInfo') {
-            throw new ApiFault(400, faultBody('ValidationFault', '4001', 'Invalid query', `${name} is not supported by change data capture`, time));
+            throw new ApiFault(
+              400,
+              faultBody(
+                'ValidationFault',
+                '4001',
+                'Invalid query',
+                `${name} is not supported by change data capture`,
+                time,
+              ),
+            );
           }
           const changed = (allOf(realm, entity) ?? [])
-            .filter((e) => Date.parse(String((e.MetaData as TJson | undefined)?.LastUpdatedTime ?? '')) >= since)
-            .map((e) => ({ at: String((e.MetaData as TJson).LastUpdatedTime), value: e }));
+            .map((e) => ({ at: lastUpdated(e), value: e }))
+            .filter((e) => Date.parse(e.at) >= since);
           const gone = realm.deleted
             .filter((d) => d.entity === entity && Date.parse(d.at) >= since)
-            .map((d) => ({ at: d.at, value: { domain: 'QBO', status: 'Deleted', Id: d.id, MetaData: { LastUpdatedTime: d.at } } as TJson }));
-          const rows = [...changed, ...gone].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(0, 1000).map((r) => r.value);
-          responses.push(rows.length > 0 ? { [entity]: rows, startPosition: 1, maxResults: rows.length, totalCount: rows.length } : {});
+            .map((d) => {
+              const value: TJson = {
+                domain: 'QBO',
+                status: 'Deleted',
+                Id: d.id,
+                MetaData: { LastUpdatedTime: d.at },
+              };
+              return { at: d.at, value };
+            });
+          const rows = [...changed, ...gone]
+            .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+            .slice(0, 1000)
+            .map((r) => r.value);
+          responses.push(
+            rows.length > 0
+              ? { [entity]: rows, startPosition: 1, maxResults: rows.length, totalCount: rows.length }
+              : {},
+          );
         }
         return ok({ CDCResponse: [{ QueryResponse: responses }] });
       }
@@ -602,27 +788,67 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
         const start = url.searchParams.get('start_date') ?? `${today.slice(0, 7)}-01`;
         const end = url.searchParams.get('end_date') ?? today;
         if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || !/^\d{4}-\d{2}-\d{2}$/.test(end) || start > end) {
-          throw new ApiFault(400, faultBody('ValidationFault', '2080', 'Invalid Date', 'start_date and end_date must be dates, start first', time));
+          throw new ApiFault(
+            400,
+            faultBody(
+              'ValidationFault',
+              '2080',
+              'Invalid Date',
+              'start_date and end_date must be dates, start first',
+              time,
+            ),
+          );
         }
-        if (segments[1] === 'ProfitAndLoss') return { status: 200, body: profitAndLoss(realm, start, end, time) };
-        if (segments[1] === 'BalanceSheet') return { status: 200, body: balanceSheet(realm, start, end, time) };
-        throw new ApiFault(400, faultBody('ValidationFault', '4001', 'Unsupported report', `${segments[1] ?? ''} is not available in the sandbox`, time));
+        if (segments[1] === 'ProfitAndLoss')
+          return { status: 200, body: profitAndLoss(realm, start, end, time) };
+        if (segments[1] === 'BalanceSheet')
+          return { status: 200, body: balanceSheet(realm, start, end, time) };
+        throw new ApiFault(
+          400,
+          faultBody(
+            'ValidationFault',
+            '4001',
+            'Unsupported report',
+            `${segments[1] ?? ''} is not available in the sandbox`,
+            time,
+          ),
+        );
       }
 
       const entity = sandboxEntityFromPath(segments[0] ?? '');
-      if (!entity) throw new ApiFault(404, faultBody('ValidationFault', '4001', 'Unsupported Operation', `Unknown resource ${segments[0] ?? ''}`, time));
+      if (!entity)
+        throw new ApiFault(
+          404,
+          faultBody(
+            'ValidationFault',
+            '4001',
+            'Unsupported Operation',
+            `Unknown resource ${segments[0] ?? ''}`,
+            time,
+          ),
+        );
 
       if (method === 'GET' && segments.length === 2) {
         const id = decodeURIComponent(segments[1] ?? '');
         if (entity === 'CompanyInfo') {
-          if (id !== realm.id) throw new ApiFault(400, faultBody('ValidationFault', '610', 'Object Not Found', 'Object Not Found', time));
+          if (id !== realm.id)
+            throw new ApiFault(
+              400,
+              faultBody('ValidationFault', '610', 'Object Not Found', 'Object Not Found', time),
+            );
           return ok({ CompanyInfo: companyInfo(realm) });
         }
         const found = readEntity(realm, entity, id);
         if (!found) {
           throw new ApiFault(
             400,
-            faultBody('ValidationFault', '610', 'Object Not Found', `Object Not Found : Something you're trying to use has been made inactive or deleted.`, time),
+            faultBody(
+              'ValidationFault',
+              '610',
+              'Object Not Found',
+              `Object Not Found : Something you're trying to use has been made inactive or deleted.`,
+              time,
+            ),
           );
         }
         return ok({ [entity]: found });
@@ -639,13 +865,32 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
           try {
             body = JSON.parse(text);
           } catch {
-            throw new ApiFault(400, faultBody('ValidationFault', '2010', 'Request has invalid or unsupported property', 'The body is not JSON', time));
+            throw new ApiFault(
+              400,
+              faultBody(
+                'ValidationFault',
+                '2010',
+                'Request has invalid or unsupported property',
+                'The body is not JSON',
+                time,
+              ),
+            );
           }
           if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-            throw new ApiFault(400, faultBody('ValidationFault', '2010', 'Request has invalid or unsupported property', 'The body must be an object', time));
+            throw new ApiFault(
+              400,
+              faultBody(
+                'ValidationFault',
+                '2010',
+                'Request has invalid or unsupported property',
+                'The body must be an object',
+                time,
+              ),
+            );
           }
           const written = writeEntity(realm, entity, body as TJson, url.searchParams.get('operation'));
-          const response = entity === 'Account' ? (readEntity(realm, 'Account', String(written.Id)) ?? written) : written;
+          const response =
+            entity === 'Account' ? (readEntity(realm, 'Account', String(written.Id)) ?? written) : written;
           result = { status: 200, body: { [entity]: response, time: time.toISOString() } };
         } catch (error) {
           if (!(error instanceof ApiFault)) throw error;
@@ -657,13 +902,28 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
         }
         return result;
       }
-      throw new ApiFault(405, faultBody('ValidationFault', '4001', 'Unsupported Operation', `${method} ${subPath} is not supported`, time));
+      throw new ApiFault(
+        405,
+        faultBody(
+          'ValidationFault',
+          '4001',
+          'Unsupported Operation',
+          `${method} ${subPath} is not supported`,
+          time,
+        ),
+      );
     } catch (error) {
       if (error instanceof ApiFault) return { status: error.status, body: error.body };
       if (error instanceof QueryError) {
         return {
           status: 400,
-          body: faultBody('ValidationFault', error.code, error.code === '4000' ? 'Error parsing query' : 'Invalid query', error.message, time),
+          body: faultBody(
+            'ValidationFault',
+            error.code,
+            error.code === '4000' ? 'Error parsing query' : 'Invalid query',
+            error.message,
+            time,
+          ),
         };
       }
       throw error;
@@ -671,18 +931,24 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
   }
 
   // --- OAuth endpoints ---------------------------------------------------------------------------
-  async function handleAuthorize(request: IncomingMessage, url: URL, response: ServerResponse): Promise<number> {
+  async function handleAuthorize(
+    request: IncomingMessage,
+    url: URL,
+    response: ServerResponse,
+  ): Promise<number> {
     const html = (status: number, body: string) => {
       response.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       response.end(body);
       return status;
     };
-    const params = request.method === 'POST' ? new URLSearchParams(await readBody(request)) : url.searchParams;
+    const params =
+      request.method === 'POST' ? new URLSearchParams(await readBody(request)) : url.searchParams;
     const app = auth.apps.get(params.get('client_id') ?? '');
     const redirectUri = params.get('redirect_uri') ?? '';
     const state = params.get('state') ?? '';
     if (!app) return html(400, errorPage('This app is not registered with the sandbox (unknown client_id).'));
-    if (!auth.redirectAllowed(app, redirectUri)) return html(400, errorPage('The redirect_uri is not one the app registered.'));
+    if (!auth.redirectAllowed(app, redirectUri))
+      return html(400, errorPage('The redirect_uri is not one the app registered.'));
     const back = (query: Record<string, string>) => {
       const target = new URL(redirectUri);
       for (const [name, value] of Object.entries(query)) target.searchParams.set(name, value);
@@ -691,7 +957,8 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
       return 302;
     };
     if (params.get('response_type') !== 'code') return back({ error: 'unsupported_response_type', state });
-    if (!(params.get('scope') ?? '').split(/\s+/).includes(scope)) return back({ error: 'invalid_scope', state });
+    if (!(params.get('scope') ?? '').split(/\s+/).includes(scope))
+      return back({ error: 'invalid_scope', state });
     if (!state) return back({ error: 'invalid_request', error_description: 'state is required' });
     if (request.method === 'GET') {
       return html(
@@ -717,9 +984,17 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     return back({ code, state, realmId: chosen });
   }
 
-  async function handleToken(request: IncomingMessage, response: ServerResponse, kind: 'token' | 'revoke'): Promise<number> {
+  async function handleToken(
+    request: IncomingMessage,
+    response: ServerResponse,
+    kind: 'token' | 'revoke',
+  ): Promise<number> {
     const json = (status: number, body: unknown) => {
-      response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', intuit_tid: randomUUID() });
+      response.writeHead(status, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+        intuit_tid: randomUUID(),
+      });
       response.end(body === undefined ? '' : JSON.stringify(body));
       return status;
     };
@@ -762,7 +1037,8 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     };
     const method = request.method ?? 'GET';
     const parts = url.pathname.split('/').filter(Boolean).slice(1);
-    const body = method === 'GET' || method === 'DELETE' ? {} : (JSON.parse((await readBody(request)) || '{}') as TJson);
+    const body =
+      method === 'GET' || method === 'DELETE' ? {} : (JSON.parse((await readBody(request)) || '{}') as TJson);
     const sandbox = sandboxApi();
     const [first, second, third, fourth, fifth] = parts;
     if (first === 'realms' && !second) {
@@ -771,7 +1047,7 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
         return json(
           201,
           sandbox.createRealm({
-            companyName: String(body.companyName ?? 'Sandbox company'),
+            companyName: typeof body.companyName === 'string' ? body.companyName : 'Sandbox company',
             id: typeof body.id === 'string' ? body.id : undefined,
             months: typeof body.months === 'number' ? body.months : undefined,
           }),
@@ -779,14 +1055,15 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
       }
     }
     if (first === 'realms' && second && third === 'webhook' && method === 'PUT') {
-      sandbox.setRealmWebhook(second, body.url ? { url: String(body.url), format: body.format === 'legacy' ? 'legacy' : 'cloudevents' } : null);
+      sandbox.setRealmWebhook(second, webhookTarget(body));
       return json(200, { ok: true });
     }
     if (first === 'realms' && second && third === 'entities' && fourth && fifth) {
       const entity = sandboxEntityFromPath(fourth);
       if (!entity || entity === 'CompanyInfo') return json(404, { error: `unknown entity ${fourth}` });
       if (method === 'GET') return json(200, sandbox.entity(second, entity, fifth) ?? null);
-      if (method === 'POST') return json(200, sandbox.editEntity(second, entity, fifth, (body.patch ?? {}) as TJson));
+      if (method === 'POST')
+        return json(200, sandbox.editEntity(second, entity, fifth, (body.patch ?? {}) as TJson));
       if (method === 'DELETE') {
         sandbox.deleteEntity(second, entity, fifth);
         return json(200, { ok: true });
@@ -819,10 +1096,11 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
       if (second === 'revoke') return json(200, { revoked: sandbox.revokeGrants(realm) });
     }
     if (first === 'webhook' && method === 'PUT') {
-      sandbox.setWebhook(body.url ? { url: String(body.url), format: body.format === 'legacy' ? 'legacy' : 'cloudevents' } : null);
+      sandbox.setWebhook(webhookTarget(body));
       return json(200, { ok: true });
     }
-    if (first === 'webhooks' && second === 'deliveries' && method === 'GET') return json(200, sandbox.deliveries());
+    if (first === 'webhooks' && second === 'deliveries' && method === 'GET')
+      return json(200, sandbox.deliveries());
     if (first === 'webhooks' && second === 'flush' && method === 'POST') {
       await sandbox.flushWebhooks();
       return json(200, { ok: true });
@@ -835,7 +1113,12 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     const url = new URL(request.url ?? '/', `http://${host}`);
     const started = now();
     const record = (status: number, realm: string | null, injected: boolean) => {
-      if (!url.pathname.startsWith('/v3/') && !url.pathname.startsWith('/oauth2/') && !url.pathname.startsWith('/v2/')) return;
+      if (
+        !url.pathname.startsWith('/v3/') &&
+        !url.pathname.startsWith('/oauth2/') &&
+        !url.pathname.startsWith('/v2/')
+      )
+        return;
       requests.push({
         at: started.toISOString(),
         method: request.method ?? 'GET',
@@ -852,14 +1135,20 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
     const respond = (status: number, body: TJson | string, headers: Record<string, string> = {}) => {
       if (response.headersSent) return;
       const text = typeof body === 'string' ? body : JSON.stringify(body);
-      response.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', intuit_tid: randomUUID(), ...headers });
+      response.writeHead(status, {
+        'Content-Type': 'application/json;charset=UTF-8',
+        intuit_tid: randomUUID(),
+        ...headers,
+      });
       response.end(text);
     };
     const handle = async () => {
       const api = /^\/v3\/company\/([^/]+)\/(.+)$/.exec(url.pathname);
       if (api) {
         const realm = decodeURIComponent(api[1] ?? '');
-        const { status, injected } = await handleApi(request, url, realm, api[2] ?? '', respond, () => request.socket.destroy());
+        const { status, injected } = await handleApi(request, url, realm, api[2] ?? '', respond, () =>
+          request.socket.destroy(),
+        );
         record(status, realm, injected);
         return;
       }
@@ -884,7 +1173,9 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
         response.end(
           indexPage({
             realms: [...realms.values()].map(summary),
-            webhook: defaultWebhook ? `${defaultWebhook.url} (${defaultWebhook.format})` : 'nowhere (not configured)',
+            webhook: defaultWebhook
+              ? `${defaultWebhook.url} (${defaultWebhook.format})`
+              : 'nowhere (not configured)',
           }),
         );
         return;
@@ -900,7 +1191,9 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
         respond(400, { error: 'the body is not JSON' });
         return;
       }
-      log?.warn(`QuickBooks sandbox: ${request.method ?? 'GET'} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}`);
+      log?.warn(
+        `QuickBooks sandbox: ${request.method ?? 'GET'} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       respond(500, { error: 'sandbox error' });
     });
   });
@@ -930,7 +1223,9 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
       const existing = books.entities[entity][id];
       if (!existing) throw new HttpError(404, `no ${entity} ${id} in ${realm}`);
       try {
-        return structuredClone(writeEntity(books, entity, { ...patch, Id: id, SyncToken: existing.SyncToken, sparse: true }, null));
+        return structuredClone(
+          writeEntity(books, entity, { ...patch, Id: id, SyncToken: existing.SyncToken, sparse: true }, null),
+        );
       } catch (error) {
         if (error instanceof ApiFault) throw new HttpError(error.status, JSON.stringify(error.body));
         throw error;
@@ -943,7 +1238,8 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
       writeEntity(books, entity, { Id: id, SyncToken: existing.SyncToken }, 'delete');
     },
     queueFault(fault) {
-      if (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599) throw new HttpError(400, 'status must be an HTTP status');
+      if (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599)
+        throw new HttpError(400, 'status must be an HTTP status');
       faults.push({ ...fault, remaining: Math.max(1, fault.count ?? 1) });
     },
     clearFaults() {
@@ -957,7 +1253,13 @@ export async function startQuickbooksSandbox(options: TQuickbooksSandboxOptions)
       requests = [];
       peakInFlight = {};
     },
-    grants: () => auth.grants.map((g) => ({ realmId: g.realmId, clientId: g.clientId, revoked: g.revoked, refreshedAt: g.refreshedAt })),
+    grants: () =>
+      auth.grants.map((g) => ({
+        realmId: g.realmId,
+        clientId: g.clientId,
+        revoked: g.revoked,
+        refreshedAt: g.refreshedAt,
+      })),
     expireAccessTokens(realm) {
       const count = auth.expireAccessTokens(realm);
       save();

@@ -27,7 +27,11 @@ export interface TDelivery {
   at: string;
 }
 
-const cloudEventVerbs: Record<TChange['operation'], string> = { Create: 'created', Update: 'updated', Delete: 'deleted' };
+const cloudEventVerbs: Record<TChange['operation'], string> = {
+  Create: 'created',
+  Update: 'updated',
+  Delete: 'deleted',
+};
 
 export function cloudEventsBody(changes: TChange[]): string {
   return JSON.stringify(

@@ -48,7 +48,8 @@ interface TOAuthLibraryError {
 function describe(error: unknown): { code: string; description: string; status: number | undefined } {
   const e = (typeof error === 'object' && error !== null ? error : {}) as TOAuthLibraryError;
   const response = typeof e.authResponse === 'object' ? e.authResponse.response : undefined;
-  const status = typeof response === 'object' && typeof response.status === 'number' ? response.status : undefined;
+  const status =
+    typeof response === 'object' && typeof response.status === 'number' ? response.status : undefined;
   const code = typeof e.error === 'string' ? e.error : '';
   const description =
     typeof e.error_description === 'string' && e.error_description
@@ -69,14 +70,20 @@ function tokensFrom(json: unknown, now: number): TLedgerTokens {
   const expiresIn = Number(body.expires_in);
   const refreshExpiresIn = Number(body.x_refresh_token_expires_in);
   if (typeof access !== 'string' || !access || typeof refresh !== 'string' || !refresh) {
-    throw new LedgerError('unexpected_response', 'The QuickBooks token answer has no access or refresh token.');
+    throw new LedgerError(
+      'unexpected_response',
+      'The QuickBooks token answer has no access or refresh token.',
+    );
   }
   return {
     accessToken: new SensitiveString(access),
     refreshToken: new SensitiveString(refresh),
-    accessTokenExpiresAt: new Date(now + (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600) * 1000),
+    accessTokenExpiresAt: new Date(
+      now + (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600) * 1000,
+    ),
     refreshTokenExpiresAt: new Date(
-      now + (Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? refreshExpiresIn : 100 * 86_400) * 1000,
+      now +
+        (Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? refreshExpiresIn : 100 * 86_400) * 1000,
     ),
   };
 }
@@ -143,10 +150,14 @@ export function createQuickbooksOAuth(options: TQuickbooksOAuthOptions): Quickbo
         { status, cause: error },
       );
     }
-    return new LedgerError('validation', `QuickBooks refused ${what}: ${code || description || `HTTP ${status}`}.`, {
-      status,
-      cause: error,
-    });
+    return new LedgerError(
+      'validation',
+      `QuickBooks refused ${what}: ${code || description || `HTTP ${status}`}.`,
+      {
+        status,
+        cause: error,
+      },
+    );
   }
 
   return {
@@ -158,10 +169,14 @@ export function createQuickbooksOAuth(options: TQuickbooksOAuthOptions): Quickbo
     async exchangeCode(callbackUrl) {
       if (!options.redirectUri) throw new Error('connecting QuickBooks needs the redirect URI');
       const realmId = new URL(callbackUrl).searchParams.get('realmId');
-      if (!realmId) throw new LedgerError('validation', 'QuickBooks did not say which company was connected.');
+      if (!realmId)
+        throw new LedgerError('validation', 'QuickBooks did not say which company was connected.');
       try {
         const started = now();
-        const response = await withTimeout('exchanging the authorization code', client().createToken(callbackUrl));
+        const response = await withTimeout(
+          'exchanging the authorization code',
+          client().createToken(callbackUrl),
+        );
         return { realmId, ...tokensFrom(response.json, started) };
       } catch (error) {
         const { code } = describe(error);

@@ -109,7 +109,9 @@ export function parseReport(json: unknown): TLedgerReport {
     });
   }
   const { Header, Columns, Rows } = parsed.data;
-  const columns = (Columns?.Column ?? []).slice(1).map((c) => ({ title: c.ColTitle ?? '', type: c.ColType ?? '' }));
+  const columns = (Columns?.Column ?? [])
+    .slice(1)
+    .map((c) => ({ title: c.ColTitle ?? '', type: c.ColType ?? '' }));
   return {
     name: Header.ReportName,
     basis: Header.ReportBasis ?? null,

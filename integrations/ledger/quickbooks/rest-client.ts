@@ -33,7 +33,7 @@ import {
 import { maxQueryResults, renderQuery, type TQuery, type TQueryCondition } from './query';
 import { realmLimiterFor } from './shared-limiter';
 import type { RealmLimiter } from './realm-limiter';
-import { parseReport, type TLedgerReport, type TReportName } from './reports';
+import { parseReport, type TReportName } from './reports';
 import { requestIdFor } from './request-id';
 
 /** The minor version this client is written against (Intuit's minimum and default since August 2025). */
@@ -78,7 +78,10 @@ interface TRequest {
   what: string;
 }
 
-type TAttempt = { kind: 'ok'; json: Record<string, unknown> } | { kind: 'unauthorized' } | { kind: 'failed'; error: LedgerError };
+type TAttempt =
+  | { kind: 'ok'; json: Record<string, unknown> }
+  | { kind: 'unauthorized' }
+  | { kind: 'failed'; error: LedgerError };
 
 const ZFault = z.looseObject({
   Fault: z.looseObject({
@@ -184,7 +187,8 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
       });
       text = await response.text();
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      const timedOut =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       return {
         kind: 'failed',
         error: new LedgerError(
@@ -227,16 +231,24 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
     if (typeof json !== 'object' || json === null) {
       return {
         kind: 'failed',
-        error: new LedgerError('unexpected_response', `QuickBooks sent an answer that is not JSON (${request.what}).`, {
-          status: response.status,
-          intuitTid,
-        }),
+        error: new LedgerError(
+          'unexpected_response',
+          `QuickBooks sent an answer that is not JSON (${request.what}).`,
+          {
+            status: response.status,
+            intuitTid,
+          },
+        ),
       };
     }
     return { kind: 'ok', json: json as Record<string, unknown> };
   }
 
-  async function send(realmId: string, tokens: TLedgerTokenSource, request: TRequest): Promise<Record<string, unknown>> {
+  async function send(
+    realmId: string,
+    tokens: TLedgerTokenSource,
+    request: TRequest,
+  ): Promise<Record<string, unknown>> {
     let token = await tokens.accessToken();
     let renewed = false;
     let attempt = 1;
@@ -261,19 +273,30 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
     }
   }
 
-  function parseEntity<N extends TLedgerEntityName>(entity: N, value: unknown, what: string): TLedgerEntities[N] {
+  function parseEntity<N extends TLedgerEntityName>(
+    entity: N,
+    value: unknown,
+    what: string,
+  ): TLedgerEntities[N] {
     const parsed = entitySchemas[entity].safeParse(value);
     if (!parsed.success) {
-      throw new LedgerError('unexpected_response', `QuickBooks sent a ${entity} in an unexpected format (${what}).`, {
-        cause: parsed.error,
-      });
+      throw new LedgerError(
+        'unexpected_response',
+        `QuickBooks sent a ${entity} in an unexpected format (${what}).`,
+        {
+          cause: parsed.error,
+        },
+      );
     }
     return parsed.data as TLedgerEntities[N];
   }
 
   function company(realmId: string, tokens: TLedgerTokenSource): LedgerCompany {
     if (!/^[A-Za-z0-9-]{1,64}$/.test(realmId)) {
-      throw new LedgerError('validation', 'A QuickBooks company ID (realm ID) has only letters, digits and dashes.');
+      throw new LedgerError(
+        'validation',
+        'A QuickBooks company ID (realm ID) has only letters, digits and dashes.',
+      );
     }
     const call = (request: TRequest) => send(realmId, tokens, request);
 
@@ -281,7 +304,10 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
       const json = await call({ method: 'GET', path: 'query', params: { query: statement }, what });
       const response = json.QueryResponse;
       if (typeof response !== 'object' || response === null) {
-        throw new LedgerError('unexpected_response', `QuickBooks sent a query answer without QueryResponse (${what}).`);
+        throw new LedgerError(
+          'unexpected_response',
+          `QuickBooks sent a query answer without QueryResponse (${what}).`,
+        );
       }
       return response as Record<string, unknown>;
     }
@@ -293,14 +319,19 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
       const list = Array.isArray(rows) ? rows : [];
       return {
         entities: list.map((row) => parseEntity(q.from, row, what)),
-        startPosition: typeof response.startPosition === 'number' ? response.startPosition : (q.startPosition ?? 1),
+        startPosition:
+          typeof response.startPosition === 'number' ? response.startPosition : (q.startPosition ?? 1),
         maxResults: typeof response.maxResults === 'number' ? response.maxResults : list.length,
       };
     }
 
     async function read<N extends TLedgerEntityName>(entity: N, id: string): Promise<TLedgerEntities[N]> {
       const what = `reading ${entity} ${id}`;
-      const json = await call({ method: 'GET', path: `${entityPath(entity)}/${encodeURIComponent(id)}`, what });
+      const json = await call({
+        method: 'GET',
+        path: `${entityPath(entity)}/${encodeURIComponent(id)}`,
+        what,
+      });
       return parseEntity(entity, json[entity], what);
     }
 
@@ -318,9 +349,15 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
       },
 
       async count(entity: TLedgerEntityName, where?: readonly TQueryCondition[]) {
-        const response = await runQuery(renderQuery({ from: entity, where }, 'COUNT(*)'), `counting ${entity}`);
+        const response = await runQuery(
+          renderQuery({ from: entity, where }, 'COUNT(*)'),
+          `counting ${entity}`,
+        );
         if (typeof response.totalCount !== 'number') {
-          throw new LedgerError('unexpected_response', `QuickBooks sent a count without totalCount (${entity}).`);
+          throw new LedgerError(
+            'unexpected_response',
+            `QuickBooks sent a count without totalCount (${entity}).`,
+          );
         }
         return response.totalCount;
       },
@@ -332,7 +369,14 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
         for (let round = 1; ; round++) {
           const patch = update.change(current);
           if (patch === null) return current;
-          const { Id: _id, SyncToken: _syncToken, MetaData: _meta, sparse: _sparse, domain: _domain, ...fields } = patch;
+          const {
+            Id: _id,
+            SyncToken: _syncToken,
+            MetaData: _meta,
+            sparse: _sparse,
+            domain: _domain,
+            ...fields
+          } = patch;
           const what = `updating ${entity} ${update.id}`;
           try {
             const json = await call({
@@ -362,7 +406,10 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
         }
       },
 
-      async create<N extends TLedgerEntityName>(entity: N, input: { requestKey: string; body: Record<string, unknown> }) {
+      async create<N extends TLedgerEntityName>(
+        entity: N,
+        input: { requestKey: string; body: Record<string, unknown> },
+      ) {
         const what = `creating a ${entity}`;
         const json = await call({
           method: 'POST',
@@ -375,7 +422,8 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
       },
 
       async changesSince(entities, since) {
-        if (entities.length === 0) throw new LedgerError('validation', 'Change data capture needs at least one entity.');
+        if (entities.length === 0)
+          throw new LedgerError('validation', 'Change data capture needs at least one entity.');
         const what = `reading changes since ${since.toISOString()}`;
         const json = await call({
           method: 'GET',
@@ -388,7 +436,8 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
 
       async report(name: TReportName, period) {
         for (const date of [period.startDate, period.endDate]) {
-          if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new LedgerError('validation', `"${date}" is not a date (YYYY-MM-DD).`);
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+            throw new LedgerError('validation', `"${date}" is not a date (YYYY-MM-DD).`);
         }
         const json = await call({
           method: 'GET',
@@ -408,9 +457,13 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
         const json = await call({ method: 'GET', path: `companyinfo/${encodeURIComponent(realmId)}`, what });
         const parsed = ZCompanyInfo.safeParse(json.CompanyInfo);
         if (!parsed.success) {
-          throw new LedgerError('unexpected_response', `QuickBooks sent company information in an unexpected format.`, {
-            cause: parsed.error,
-          });
+          throw new LedgerError(
+            'unexpected_response',
+            `QuickBooks sent company information in an unexpected format.`,
+            {
+              cause: parsed.error,
+            },
+          );
         }
         return parsed.data;
       },
@@ -423,7 +476,10 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
     ): TLedgerChangeSet {
       const cdc = json.CDCResponse;
       if (!Array.isArray(cdc)) {
-        throw new LedgerError('unexpected_response', `QuickBooks sent a change answer without CDCResponse (${what}).`);
+        throw new LedgerError(
+          'unexpected_response',
+          `QuickBooks sent a change answer without CDCResponse (${what}).`,
+        );
       }
       const changed: TLedgerChangeSet['changed'] = {};
       const deleted: TDeletedEntity[] = [];
@@ -439,7 +495,11 @@ export function createQuickbooksApi(options: TQuickbooksApiOptions): QuickbooksA
               const gone = ZDeletedEntity.safeParse(row);
               if (gone.success) {
                 const at = Date.parse(gone.data.MetaData?.LastUpdatedTime ?? '');
-                deleted.push({ entity: name, id: gone.data.Id, deletedAt: new Date(Number.isNaN(at) ? Date.now() : at) });
+                deleted.push({
+                  entity: name,
+                  id: gone.data.Id,
+                  deletedAt: new Date(Number.isNaN(at) ? Date.now() : at),
+                });
                 if (!Number.isNaN(at)) latest = Math.max(latest, at);
                 continue;
               }

@@ -14,7 +14,11 @@ import type { TLedgerEntityChange } from '../ledger';
 import { LedgerError } from '../ledger-errors';
 
 /** Signature check in constant time; a missing or malformed header is simply false. */
-export function verifyIntuitSignature(rawBody: string, signature: string | null, verifierToken: string): boolean {
+export function verifyIntuitSignature(
+  rawBody: string,
+  signature: string | null,
+  verifierToken: string,
+): boolean {
   if (!signature || !verifierToken) return false;
   const expected = createHmac('sha256', verifierToken).update(rawBody, 'utf8').digest();
   let given: Buffer;
@@ -110,7 +114,10 @@ function date(value: string | undefined, fallback: Date): Date {
 }
 
 function invalid(reason: string): LedgerError {
-  return new LedgerError('validation', `The QuickBooks webhook delivery is not in a known format: ${reason}.`);
+  return new LedgerError(
+    'validation',
+    `The QuickBooks webhook delivery is not in a known format: ${reason}.`,
+  );
 }
 
 /** The event ID of a legacy change: readable when short, else its SHA-256 (stable across redeliveries). */
@@ -139,7 +146,8 @@ export function parseQuickbooksWebhook(rawBody: string, receivedAt = new Date())
     if (!events.success) throw invalid(events.error.issues[0]?.message ?? 'bad CloudEvents array');
     return events.data.map((event) => {
       const [, entityPart = '', verb = ''] = event.type.split('.');
-      const entity = entityByLowerName.get(entityPart) ?? entityPart.charAt(0).toUpperCase() + entityPart.slice(1);
+      const entity =
+        entityByLowerName.get(entityPart) ?? entityPart.charAt(0).toUpperCase() + entityPart.slice(1);
       const operation = operationByCloudEventVerb[verb];
       if (!operation) throw invalid(`unknown operation "${verb}" in ${event.type}`);
       const deletedId = event.data?.deletedid;

@@ -76,7 +76,10 @@ export const connectOutcomes = {
     tone: 'warning',
     text: 'QuickBooks was disconnected here, but QuickBooks could not be told right now. To be sure, also remove the app under Apps → My apps in QuickBooks.',
   },
-  cancelled: { tone: 'warning', text: 'Connecting QuickBooks was cancelled in QuickBooks. Nothing was changed.' },
+  cancelled: {
+    tone: 'warning',
+    text: 'Connecting QuickBooks was cancelled in QuickBooks. Nothing was changed.',
+  },
   expired: {
     tone: 'warning',
     text: 'That QuickBooks sign-in had expired or was already used (it is valid for 10 minutes, once). Please connect again.',
@@ -104,7 +107,9 @@ export const connectOutcomes = {
 } as const;
 export type TConnectOutcome = keyof typeof connectOutcomes;
 
-export function connectOutcomeMessage(value: string | null): (typeof connectOutcomes)[TConnectOutcome] | null {
+export function connectOutcomeMessage(
+  value: string | null,
+): (typeof connectOutcomes)[TConnectOutcome] | null {
   return value && Object.hasOwn(connectOutcomes, value) ? connectOutcomes[value as TConnectOutcome] : null;
 }
 

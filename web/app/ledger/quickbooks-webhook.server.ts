@@ -13,7 +13,10 @@ import { recordQuickbooksEventOutcome } from '../../../db/integrations/record-qu
 import { Organization } from '../../../db/organizations/organization.entity';
 import { forSystem } from '../../../db/tenancy/tenant-context';
 import type { Ledger, TLedgerEntityChange } from '../../../integrations/ledger/ledger';
-import { isLedgerEntityName, ledgerTransactionEntities } from '../../../integrations/ledger/quickbooks/entities';
+import {
+  isLedgerEntityName,
+  ledgerTransactionEntities,
+} from '../../../integrations/ledger/quickbooks/entities';
 import {
   closeWorkflowIdFor,
   ledgerChangedSignal,
@@ -28,7 +31,11 @@ export interface TStoredChange {
 
 /** yyyy-mm of an instant in a time zone. */
 export function monthIn(timeZone: string, at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+  }).formatToParts(at);
   const year = parts.find((p) => p.type === 'year')?.value ?? '';
   const month = parts.find((p) => p.type === 'month')?.value ?? '';
   return `${year}-${month}`;
@@ -38,7 +45,10 @@ const isTransaction = (entity: string) => (ledgerTransactionEntities as readonly
 
 async function handle(ledger: Ledger, stored: TStoredChange): Promise<void> {
   const { change, webhookEventId } = stored;
-  const systemEm = forSystem(await orm(), 'QuickBooks webhook: the firm is known only once the company is matched');
+  const systemEm = forSystem(
+    await orm(),
+    'QuickBooks webhook: the firm is known only once the company is matched',
+  );
   const connection = await systemEm.findOne(IntegrationConnection, {
     provider: 'quickbooks',
     externalId: change.realmId,
@@ -129,11 +139,14 @@ export async function processQuickbooksChanges(ledger: Ledger, changes: TStoredC
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       console.warn(`QuickBooks webhook ${stored.webhookEventId}: ${message}`);
-      await recordQuickbooksEventOutcome(
-        forSystem(await orm(), 'QuickBooks webhook: recording a failure'),
-        { webhookEventId: stored.webhookEventId, status: 'failed', note: `Could not notify the close: ${message}` },
-      ).catch((recordError: unknown) =>
-        console.warn(`QuickBooks webhook ${stored.webhookEventId}: recording the failure failed: ${String(recordError)}`),
+      await recordQuickbooksEventOutcome(forSystem(await orm(), 'QuickBooks webhook: recording a failure'), {
+        webhookEventId: stored.webhookEventId,
+        status: 'failed',
+        note: `Could not notify the close: ${message}`,
+      }).catch((recordError: unknown) =>
+        console.warn(
+          `QuickBooks webhook ${stored.webhookEventId}: recording the failure failed: ${String(recordError)}`,
+        ),
       );
     }
   }

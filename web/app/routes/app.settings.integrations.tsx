@@ -34,6 +34,8 @@ const statusLabel = {
 } as const;
 const statusTone = { connected: 'done', reconnect_needed: 'failed', disconnected: 'inactive' } as const;
 
+const statusOf = (status: TConnectionStatus): TConnectionStatus => status;
+
 const connectHref = (clientId: string) =>
   `${pagePath}/quickbooks/connect?${new URLSearchParams({ clientId }).toString()}`;
 
@@ -56,7 +58,7 @@ export async function loader(args: LoaderFunctionArgs) {
         clientName: c.client.displayName,
         companyName: c.companyName ?? null,
         realmId: c.externalId,
-        status: c.status as TConnectionStatus,
+        status: statusOf(c.status),
         statusReason: c.statusReason ?? null,
         since: c.statusChangedAt ? format.dateTime(c.statusChangedAt) : null,
         connectedAt: c.connectedAt ? format.date(c.connectedAt) : null,
@@ -101,7 +103,8 @@ export async function action(args: ActionFunctionArgs) {
   return staffRoute(args, 'integrations.manage', async ({ staff, em, actor }) => {
     const form = await args.request.formData();
     const intent = form.get('intent');
-    const connectionId = String(form.get('connectionId') ?? '');
+    const submitted = form.get('connectionId');
+    const connectionId = typeof submitted === 'string' ? submitted : '';
     if (intent !== 'disconnect' || !isUuid(connectionId)) {
       throw new AppError('invalid_input', 'That request was not understood. Reload the page and try again.');
     }

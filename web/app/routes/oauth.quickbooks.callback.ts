@@ -42,7 +42,9 @@ async function companyName(grant: TLedgerGrant): Promise<string | null> {
   try {
     return (await requireLedger().company(grant.realmId, tokens).companyInfo()).CompanyName;
   } catch (error) {
-    console.warn(`QuickBooks connect: the company name could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    console.warn(
+      `QuickBooks connect: the company name could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return null;
   }
 }
@@ -75,7 +77,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     }
     const error = url.searchParams.get('error');
     if (error) return back(state.returnTo, error === 'access_denied' ? 'cancelled' : 'refused');
-    if (!url.searchParams.get('code') || !url.searchParams.get('realmId')) return back(state.returnTo, 'refused');
+    if (!url.searchParams.get('code') || !url.searchParams.get('realmId'))
+      return back(state.returnTo, 'refused');
 
     let grant: TLedgerGrant;
     try {
@@ -115,7 +118,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
           console.warn(`QuickBooks connect: revoking an unused grant failed: ${String(revokeFailure)}`),
         );
       if (isAppError(failure, 'ledger_company_taken')) return back(state.returnTo, 'company_taken');
-      if (isAppError(failure, 'ledger_client_already_connected')) return back(state.returnTo, 'client_connected');
+      if (isAppError(failure, 'ledger_client_already_connected'))
+        return back(state.returnTo, 'client_connected');
       throw failure;
     }
     return back(state.returnTo, 'connected');

@@ -16,7 +16,10 @@ import { ledger, orm } from '../services.server';
 const maxBodyBytes = 1024 * 1024;
 
 const text = (status: number, body: string, headers: Record<string, string> = {}) =>
-  new Response(body, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers } });
+  new Response(body, {
+    status,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+  });
 
 export function loader() {
   return text(405, 'QuickBooks webhooks are POSTed here.', { Allow: 'POST' });
@@ -63,7 +66,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
   } catch (error) {
     // Not stored: a 500 makes Intuit deliver again later, which is what we want.
-    console.warn(`[${context.requestId}] QuickBooks webhook not stored: ${error instanceof Error ? error.message : String(error)}`);
+    console.warn(
+      `[${context.requestId}] QuickBooks webhook not stored: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return text(500, 'Not stored; please deliver again.');
   }
 

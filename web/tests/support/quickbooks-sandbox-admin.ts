@@ -16,7 +16,8 @@ async function admin<T>(method: string, path: string, body?: unknown): Promise<T
     headers: { 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`sandbox admin ${method} ${path}: ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`sandbox admin ${method} ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
 
@@ -33,29 +34,34 @@ export const sandboxAdmin = {
   revokeGrants: (realmId: string) => admin('POST', 'tokens/revoke', { realmId }),
   flushWebhooks: () => admin('POST', 'webhooks/flush'),
   deliveries: () =>
-    admin<{ url: string; format: string; body: string; delivered: boolean; lastResult: number | string | null }[]>(
-      'GET',
-      'webhooks/deliveries',
-    ),
+    admin<
+      { url: string; format: string; body: string; delivered: boolean; lastResult: number | string | null }[]
+    >('GET', 'webhooks/deliveries'),
 };
 
 /** Approves the sandbox's consent page for `realmId`, as a person clicking "Connect" would; returns the redirect. */
-export async function approveInSandbox(authorizeUrl: string, realmId: string, decision: 'approve' | 'deny' = 'approve') {
+export async function approveInSandbox(
+  authorizeUrl: string,
+  realmId: string,
+  decision: 'approve' | 'deny' = 'approve',
+) {
   const page = await fetch(authorizeUrl);
   const html = await page.text();
   if (page.status !== 200) throw new Error(`the sandbox consent page answered ${page.status}: ${html}`);
-  const hidden = Object.fromEntries(
-    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
-      m[1],
-      (m[2] ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'"),
-    ]),
-  );
+  const hidden: Record<string, string> = {};
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    hidden[match[1] ?? ''] = (match[2] ?? '')
+      .replace(/&amp;/g, '&')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'");
+  }
   const response = await fetch(`${sandboxUrl()}/connect/oauth2`, {
     method: 'POST',
     redirect: 'manual',
     body: new URLSearchParams({ ...hidden, realmId, decision }),
   });
   const location = response.headers.get('location');
-  if (response.status !== 302 || !location) throw new Error(`the sandbox consent answered ${response.status}`);
+  if (response.status !== 302 || !location)
+    throw new Error(`the sandbox consent answered ${response.status}`);
   return { page: html, location };
 }
