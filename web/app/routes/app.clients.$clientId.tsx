@@ -44,7 +44,12 @@ export async function action(args: ActionFunctionArgs) {
       notFound('This client');
     }
     const parsed = ZInviteForm.safeParse(Object.fromEntries(await args.request.formData()));
-    if (!parsed.success) notFound('This contact');
+    if (!parsed.success) {
+      return data(
+        { sent: null, error: 'Choose a contact to invite. Reload the page and try again.' },
+        { status: 400 },
+      );
+    }
     try {
       const sent = await sendPortalInvitation(em, actor, {
         organizationId: staff.organizationId,
