@@ -255,7 +255,9 @@ describe('connecting QuickBooks from Settings → Integrations', () => {
     expect(broken.statusReason).toMatch(/no longer accepts/);
 
     const page = visibleText((await staff.page(settings)).html);
-    expect(page).toContain(`QuickBooks needs to be connected again for ${client.displayName}.`);
+    expect(page).toContain(
+      `Reconnect needed: QuickBooks stopped accepting the connection of ${client.displayName}`,
+    );
     expect(page).toContain('Reconnect needed');
     expect(page).toContain('no longer accepts');
     const [task] = await em().find(Task, { client: client.id, key: { $like: 'ledger-reconnect:%' } });

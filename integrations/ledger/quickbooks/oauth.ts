@@ -200,12 +200,15 @@ export function createQuickbooksOAuth(options: TQuickbooksOAuthOptions): Quickbo
         );
         return { ok: true, tokens: tokensFrom(response.json, started) };
       } catch (error) {
-        const { code, description } = describe(error);
+        const { code } = describe(error);
         if (code === 'invalid_grant') {
+          const e = error as TOAuthLibraryError;
+          const said =
+            typeof e.error_description === 'string' && e.error_description ? `: ${e.error_description}` : '';
           return {
             ok: false,
             reason: 'invalid_grant',
-            message: `QuickBooks no longer accepts this connection's refresh token (${description || 'expired or revoked'}).`,
+            message: `QuickBooks no longer accepts this connection: its sign-in expired or was revoked in QuickBooks${said}.`,
           };
         }
         throw failure('refreshing the access token', error);

@@ -162,9 +162,9 @@ export default function Integrations() {
       {broken.length > 0 ? (
         <div className="alert alert-danger" role="alert">
           {broken.length === 1
-            ? `QuickBooks needs to be connected again for ${broken[0]?.clientName}.`
-            : `QuickBooks needs to be connected again for ${broken.length} clients.`}{' '}
-          Until then their monthly close cannot read or update their books.
+            ? `Reconnect needed: QuickBooks stopped accepting the connection of ${broken[0]?.clientName}`
+            : `Reconnect needed: QuickBooks stopped accepting the connections of ${broken.length} clients`}{' '}
+          — until they are connected again, monthly closes cannot read or update those books.
         </div>
       ) : null}
 
@@ -222,7 +222,7 @@ export default function Integrations() {
         ) : null}
       </section>
 
-      <section className="card flush" aria-labelledby="connections-title">
+      <section className="card" aria-labelledby="connections-title">
         <div className="card-header">
           <h2 id="connections-title">QuickBooks connections</h2>
         </div>
@@ -267,7 +267,7 @@ export default function Integrations() {
                         <span className="cell-detail">{row.statusReason}</span>
                       ) : null}
                       {row.status === 'connected' && row.lastRefreshed ? (
-                        <span className="cell-detail">Signed in again {row.lastRefreshed}</span>
+                        <span className="cell-detail">Access renewed {row.lastRefreshed}</span>
                       ) : null}
                       {row.since && row.status !== 'connected' ? (
                         <span className="cell-detail">Since {row.since}</span>
