@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../db/audit/audit-event.entity';
 import { Client } from '../../db/clients/client.entity';
+import { Contact } from '../../db/clients/contact.entity';
 import { createConnectionTokenSource } from '../../db/integrations/connection-token-source';
 import { IntegrationConnection } from '../../db/integrations/integration-connection.entity';
 import { demoLogins } from '../../db/seed/demo-logins';
@@ -19,6 +20,7 @@ import { ledgerConfigFromEnv, ledgerEnvFields } from '../../integrations/ledger/
 import { signIntuitPayload } from '../../integrations/ledger/quickbooks/webhooks';
 import { localSandboxApp } from '../../integrations/ledger/ledger-env';
 import { z } from 'zod';
+import { signInPortalContact } from './support/access-fixtures';
 import { HttpSession, locationOf, signInStaff, visibleText } from './support/http-session';
 import { approveInSandbox, sandboxAdmin, sandboxUrl } from './support/quickbooks-sandbox-admin';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
@@ -296,6 +298,54 @@ describe('connecting QuickBooks from Settings → Integrations', () => {
 
     const nonsense = await staff.post(settings, { intent: 'disconnect', connectionId: 'not-an-id' });
     expect(nonsense.status).toBe(400);
+  });
+
+  it('lets a client connect their own QuickBooks from the portal, with the state bound to their sign-in', async () => {
+    const [client] = await forSystem(platform.orm, 'test assertions').find(
+      Client,
+      { organization: platform.demoFirmId },
+      { fields: ['id', 'displayName'], orderBy: { displayName: 'desc' }, limit: 1 },
+    );
+    const contact = await em().findOneOrFail(
+      Contact,
+      { client: client!.id },
+      { orderBy: { createdAt: 'asc' } },
+    );
+    const portal = new HttpSession(platform.web.url);
+    await signInPortalContact(portal, platform.orm, {
+      organizationId: platform.demoFirmId,
+      contactId: contact.id,
+    });
+    const page = await portal.page('/portal/connect/quickbooks');
+    expect(page.status).toBe(200);
+    expect(visibleText(page.html)).toContain('Connect your QuickBooks Online company');
+
+    const realm = await sandboxAdmin.createRealm(`Portal Co ${randomBytes(3).toString('hex')}`);
+    const start = await portal.get('/portal/connect/quickbooks?start=1');
+    expect(start.status).toBe(302);
+    const approved = await approveInSandbox(start.headers.get('location')!, realm.id);
+    const callback = new URL(approved.location);
+    // Staff cannot finish a connection a client started (and the state is then used up).
+    const replay = new URL(callback);
+    expect(locationOf(await staff.get(`${replay.pathname}${replay.search}`))).toBe(
+      '/portal/connect/quickbooks?quickbooks=wrong_session',
+    );
+
+    const again = await portal.get('/portal/connect/quickbooks?start=1');
+    const second = new URL((await approveInSandbox(again.headers.get('location')!, realm.id)).location);
+    const back = await portal.get(`${second.pathname}${second.search}`);
+    expect(locationOf(back)).toBe('/portal/connect/quickbooks?quickbooks=connected');
+    const done = visibleText((await portal.page(locationOf(back))).html);
+    expect(done).toContain('QuickBooks is connected.');
+    expect(done).toContain(`${realm.companyName} is connected`);
+    expect(await connection(client!.id)).toMatchObject({ status: 'connected', externalId: realm.id });
+    expect(
+      await em().count(AuditEvent, {
+        action: 'integration.connected',
+        actorType: 'contact',
+        actorId: contact.id,
+      }),
+    ).toBe(1);
   });
 
   it('is not there for staff without integrations.manage', async () => {

@@ -21,7 +21,7 @@ import {
   type TConnectOutcome,
   type TConnectState,
 } from '../ledger/quickbooks-connect.server';
-import { optionalPortalUser, requirePortalUser } from '../portal/portal-session.server';
+import { optionalPortalUser } from '../portal/portal-session.server';
 import { orm } from '../services.server';
 
 /** Where to go when the state is unknown: the page of whoever is signed in, else the staff page. */
@@ -59,8 +59,9 @@ async function sameInitiator(request: Request, state: TConnectState): Promise<bo
       staff.organizationId === state.organizationId
     );
   }
-  const portal = await requirePortalUser(request);
+  const portal = await optionalPortalUser(request);
   return (
+    portal !== null &&
     portal.contactId === state.initiator.contactId &&
     portal.clientId === state.clientId &&
     portal.organizationId === state.organizationId
