@@ -24,6 +24,9 @@ function withHostileText(template: TEmailTemplate): TEmailTemplate {
   return copy as TEmailTemplate;
 }
 
+/** Text with its line wrapping undone, for phrases that may be wrapped. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+
 /** The HTML without tags and entities, as a person (or screen reader) gets it. */
 function readableHtml(html: string): string {
   return html
@@ -72,7 +75,7 @@ describe('email templates', () => {
       expect(email.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co');
     }
     // The text version carries the values as they are (it is not HTML).
-    if (name !== 'password_reset') expect(email.text).toContain(hostile);
+    if (name !== 'password_reset') expect(flat(email.text)).toContain(hostile);
   });
 
   it('puts the call to action in a button and spells the link out for clients that hide buttons', () => {
@@ -89,14 +92,14 @@ describe('email templates', () => {
     const email = renderEmail(samples.document_request);
     expect(email.subject).toBe('Harborview CPA needs documents for 2026 individual tax return');
     expect(email.text).toContain('  - W-2 from each employer\n  - 1099-INT from your bank');
-    expect(email.text).toContain('by Thursday, December 17, 2026');
+    expect(flat(email.text)).toContain('by Thursday, December 17, 2026');
     expect(readableHtml(email.html)).toContain('Hello Ava,');
 
     // 03:30 UTC on the 18th is still the 17th in New York, and already the 18th in Tokyo.
     const lateEvening = { ...samples.document_request, dueDate: new Date('2026-12-18T03:30:00Z') };
-    expect(renderEmail(lateEvening).text).toContain('December 17, 2026');
-    expect(renderEmail({ ...lateEvening, timeZone: 'Asia/Tokyo' }).text).toContain('December 18, 2026');
-    expect(renderEmail({ ...lateEvening, timeZone: undefined }).text).toContain('December 18, 2026');
+    expect(flat(renderEmail(lateEvening).text)).toContain('December 17, 2026');
+    expect(flat(renderEmail({ ...lateEvening, timeZone: 'Asia/Tokyo' }).text)).toContain('December 18, 2026');
+    expect(flat(renderEmail({ ...lateEvening, timeZone: undefined }).text)).toContain('December 18, 2026');
   });
 
   it('shows expiry times with their zone', () => {
@@ -104,7 +107,7 @@ describe('email templates', () => {
       ...samples.staff_invitation,
       expiresAt: new Date('2026-12-03T20:00:00Z'),
     });
-    expect(invitation.text).toContain('until December 3, 2026 at 3:00 PM EST');
+    expect(flat(invitation.text)).toContain('until December 3, 2026 at 3:00 PM EST');
     expect(invitation.subject).toBe('Olivia Owner invited you to join Harborview CPA');
   });
 
@@ -151,6 +154,28 @@ describe('email templates', () => {
     expect(email.subject).toBe('Ready for review: Tax Bcc: someone@example.com');
   });
 
+  it('wraps the text version at 76 columns, keeping line breaks and never breaking a link', () => {
+    const long = 'word '.repeat(40).trim();
+    const link = `https://app.example.com/portal/${'x'.repeat(90)}`;
+    for (const name of emailTemplateNames) {
+      const { text } = renderEmail({
+        ...samples[name],
+        ...(name === 'approval_request' ? { summary: `${long}\nSecond line` } : {}),
+      });
+      for (const line of text.split('\n')) {
+        if (!/https?:\/\//.test(line)) expect(line.length, `${name}: ${line}`).toBeLessThanOrEqual(76);
+      }
+    }
+    const approval = renderEmail({
+      ...samples.approval_request,
+      summary: `${long}\nSecond line`,
+      approveUrl: link,
+    });
+    expect(approval.text).toContain('\nSecond line\n');
+    expect(approval.text).toContain(`Review and approve:\n${link}\n`);
+    expect(approval.html).toContain(`href="${link}"`);
+  });
+
   it('keeps the onboarding emails’ subjects', () => {
     expect(renderEmail(samples.onboarding_invitation).subject).toBe(
       'Harborview CPA invites you to your client portal',
@@ -159,7 +184,7 @@ describe('email templates', () => {
       'Reminder: Harborview CPA is waiting for your details',
     );
     expect(renderEmail(samples.onboarding_invitation).text).toContain(
-      'Open my client portal: https://app.example.com/portal/invite/sample-portal-token',
+      'Open my client portal:\nhttps://app.example.com/portal/invite/sample-portal-token\n',
     );
   });
 });

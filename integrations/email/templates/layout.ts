@@ -83,21 +83,26 @@ export function renderContent(content: TEmailContent): TRenderedEmail {
   return { subject, text: renderText(content), html: renderHtml(content, subject) };
 }
 
+/** Plain-text lines are wrapped at this width (RFC 5322 asks for at most 78 characters). */
+export const textWidth = 76;
+
 function renderText(content: TEmailContent): string {
   const lines: string[] = [oneLine(content.sender), ''];
-  if (content.greeting) lines.push(content.greeting, '');
+  const paragraph = (text: string) => lines.push(...wrapText(text), '');
+  if (content.greeting) paragraph(content.greeting);
   for (const block of content.body) {
     switch (block.kind) {
       case 'paragraph':
-        lines.push(block.text, '');
+        paragraph(block.text);
         break;
       case 'list':
-        if (block.title) lines.push(block.title);
-        for (const item of block.items) lines.push(`  - ${oneLine(item)}`);
+        if (block.title) lines.push(...wrapText(block.title));
+        for (const item of block.items) lines.push(...wrapText(oneLine(item), '  - ', '    '));
         lines.push('');
         break;
       case 'details':
-        for (const row of block.rows) lines.push(`${row.label}: ${oneLine(row.value)}`);
+        for (const row of block.rows)
+          lines.push(...wrapText(`${row.label}: ${oneLine(row.value)}`, '', '  '));
         lines.push('');
         break;
       case 'code':
@@ -105,10 +110,38 @@ function renderText(content: TEmailContent): string {
         break;
     }
   }
-  if (content.action) lines.push(`${content.action.label}: ${content.action.url}`, '');
-  for (const note of content.footnotes ?? []) lines.push(note, '');
-  if (content.signature) lines.push(content.signature);
+  if (content.action) {
+    const { label, url } = content.action;
+    // A link is never broken: it goes on a line of its own when it does not fit after its label.
+    const inline = `${label}: ${url}`;
+    lines.push(...(inline.length <= textWidth ? [inline] : [`${label}:`, url]), '');
+  }
+  for (const note of content.footnotes ?? []) paragraph(note);
+  if (content.signature) lines.push(...wrapText(content.signature));
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/**
+ * Wraps text at `textWidth` on spaces, keeping its own line breaks; a word longer than a line (a link)
+ * stays whole on a line of its own. `first` prefixes the first line, `rest` the lines after it.
+ */
+export function wrapText(text: string, first = '', rest = first): string[] {
+  const out: string[] = [];
+  for (const source of text.split(/\r\n|\n|\r/)) {
+    let line = out.length === 0 ? first : rest;
+    let empty = true;
+    for (const word of source.split(' ').filter(Boolean)) {
+      if (!empty && line.length + 1 + word.length > textWidth) {
+        out.push(line);
+        line = rest + word;
+      } else {
+        line += empty ? word : ` ${word}`;
+      }
+      empty = false;
+    }
+    out.push(empty ? line.trimEnd() : line);
+  }
+  return out;
 }
 
 function renderHtml(content: TEmailContent, subject: string): string {
