@@ -93,6 +93,8 @@ export const ZDocumentIntakeInput = z.object({
   reminders: ZReminderCadence.optional(),
   /** Overrides the firm's review threshold. */
   reviewConfidenceThreshold: z.number().min(0).max(1).optional(),
+  /** The task queue of the processing children (default `documents`; tests use their own). */
+  documentsTaskQueue: z.string().min(1).max(200).optional(),
   /** Continue as new past this many history events (default: the shared limit). */
   maxHistoryEvents: z.number().int().min(50).optional(),
 });

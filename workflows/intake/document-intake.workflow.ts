@@ -2,6 +2,7 @@ import {
   CancelledFailure,
   ParentClosePolicy,
   condition,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -499,7 +500,7 @@ export async function documentIntakeWorkflow(
     documents.push(doc);
     const handle = await startChild<typeof documentProcessingWorkflow>(documentProcessingWorkflowType, {
       workflowId: documentProcessingWorkflowId(upload.uploadId),
-      taskQueue: taskQueues.documents,
+      taskQueue: input.documentsTaskQueue ?? taskQueues.documents,
       args: [
         {
           organizationId: input.organizationId,
@@ -806,7 +807,11 @@ export async function documentIntakeWorkflow(
     }
     registerTellClient();
 
-    const reminders = reminderLoop();
+    // The loop runs beside the main one; a cancellation ends both, any other failure ends the run.
+    let reminderFailure: unknown = null;
+    const reminders = reminderLoop().catch((error: unknown) => {
+      if (!isCancellation(error)) reminderFailure = error;
+    });
 
     for (;;) {
       await condition(
@@ -815,8 +820,12 @@ export async function documentIntakeWorkflow(
           results.length > 0 ||
           complete() ||
           (deadlines.isDue('documents-due') && !overdueNoted) ||
+          reminderFailure !== null ||
           readyToContinueAsNew(),
       );
+      if (reminderFailure !== null) {
+        throw reminderFailure instanceof Error ? reminderFailure : new Error(failureMessage(reminderFailure));
+      }
       while (queued.length > 0) {
         const upload = queued.shift();
         if (upload) await startProcessing(upload);
@@ -838,11 +847,10 @@ export async function documentIntakeWorkflow(
       }
       if (complete()) break;
       if (readyToContinueAsNew()) {
-        await continueAsNewWith<typeof documentIntakeWorkflow>(
-          documentIntakeWorkflowType,
+        await continueAsNewWith<typeof documentIntakeWorkflow>(documentIntakeWorkflowType, () => [
           rawInput,
           carriedState(),
-        );
+        ]);
       }
     }
 

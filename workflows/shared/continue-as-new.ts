@@ -31,14 +31,30 @@ export function shouldContinueAsNew(limits: THistoryLimits = {}): boolean {
 }
 
 /**
- * Continues as new with `args` once every update and signal handler has finished (so none is lost),
- * on the same task queue. Never returns.
+ * Continues as new once every update and signal handler has finished (so none is lost), on the same
+ * task queue. Never returns.
+ *
+ * Pass the arguments as a function (`() => [input, state()]`) so they are read AFTER the running
+ * handlers finished: an update still awaiting an activity may change the state it would carry. Plain
+ * arguments are read at the call, before that wait: use them only when no handler changes the state.
  */
 export async function continueAsNewWith<F extends Workflow>(
   workflowType: string,
+  args: () => Parameters<F>,
+): Promise<never>;
+export async function continueAsNewWith<F extends Workflow>(
+  workflowType: string,
   ...args: Parameters<F>
+): Promise<never>;
+export async function continueAsNewWith<F extends Workflow>(
+  workflowType: string,
+  ...args: unknown[]
 ): Promise<never> {
   await condition(allHandlersFinished);
+  const first = args[0];
+  const resolved = (
+    args.length === 1 && typeof first === 'function' ? (first as () => unknown[])() : args
+  ) as Parameters<F>;
   const next = makeContinueAsNewFunc<F>({ workflowType });
-  return next(...args);
+  return next(...resolved);
 }
