@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { StackError } from './errors';
 import type { StackLog } from './log';
@@ -137,4 +138,43 @@ async function azuriteBlobScript(): Promise<string> {
   const script = manifest.bin?.['azurite-blob'];
   if (!script) throw new StackError('The installed azurite package has no azurite-blob entry point.');
   return path.join(path.dirname(manifestPath), script);
+}
+
+/**
+ * Prepares a blob account for the app from the environment: creates BLOB_CONTAINER and, on the
+ * Azurite development account only, lets the browser origins in BLOB_CORS_ORIGINS (comma-separated)
+ * upload and download with SAS URLs. docker-compose runs it once (`blob-setup`) before web and worker.
+ */
+export async function prepareBlobAccountFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const connectionString = env.AZURE_STORAGE_CONNECTION_STRING?.trim();
+  if (!connectionString) throw new StackError('AZURE_STORAGE_CONNECTION_STRING is not set.');
+  const container = env.BLOB_CONTAINER?.trim() || 'documents';
+  const origins = (env.BLOB_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  const client = BlobServiceClient.fromConnectionString(connectionString, { retryOptions: { maxTries: 1 } });
+  await waitUntilReady(() => client.getProperties(), {
+    what: 'Blob storage at AZURE_STORAGE_CONNECTION_STRING',
+    timeoutMs: 60_000,
+  });
+  const isDevAccount = /UseDevelopmentStorage=true|AccountName=devstoreaccount1/i.test(connectionString);
+  await prepareAccount(client, container, isDevAccount ? origins : undefined);
+  return isDevAccount && origins.length > 0
+    ? `container ${container} ready; browser uploads allowed from ${origins.join(', ')}`
+    : `container ${container} ready`;
+}
+
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href &&
+  process.argv[2] === 'prepare'
+) {
+  prepareBlobAccountFromEnv().then(
+    (message) => console.log(`blob storage: ${message}`),
+    (error: unknown) => {
+      console.error(`blob storage: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
 }
