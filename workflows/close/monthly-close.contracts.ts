@@ -116,9 +116,9 @@ export interface TCloseScheduleDefinition {
   timeZone: string;
   /**
    * Runs missed while the Temporal service was unavailable are still started if the outage ended
-   * within this window (Temporal's default is one year: far too late for a month's close).
+   * within this window: 10 days (Temporal's default is one year: far too late for a month's close).
    */
-  catchupWindow: string;
+  catchupWindowMs: number;
   /**
    * BUFFER_ONE: a kickoff still running (its worker was down) makes the next one wait instead of being
    * dropped. Kickoffs take seconds; the close they start has its own ID per month, so closes of
@@ -141,7 +141,7 @@ export function closeScheduleDefinition(options: {
     dayOfMonth: options.dayOfMonth,
     hour: 6,
     timeZone: options.timeZone,
-    catchupWindow: '10 days',
+    catchupWindowMs: 10 * 86_400_000,
     overlap: 'BUFFER_ONE',
     workflowType: closeKickoffWorkflowType,
     workflowId: `close-kickoff:${options.input.clientId}`,

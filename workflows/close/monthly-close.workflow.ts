@@ -1,6 +1,7 @@
 import {
   ParentClosePolicy,
   condition,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -617,7 +618,10 @@ export async function monthlyCloseWorkflow(
           if (outcome === 'escalated') await condition(() => state.counts.open === 0 || state.next !== 'collecting');
           await closeTask(`questions-follow-up:${round}`);
         }
-      })();
+      })().catch((error: unknown) => {
+        // The loop ends quietly when the close is cancelled; anything else fails the workflow task.
+        if (!isCancellation(error)) throw error;
+      });
 
       let asked = state.counts.total;
       for (;;) {

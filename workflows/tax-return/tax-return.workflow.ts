@@ -2,6 +2,7 @@ import {
   ParentClosePolicy,
   condition,
   executeChild,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -113,6 +114,11 @@ const quietStages: ReadonlySet<TTaxReturnStage> = new Set([
   'invoicing',
   'filing',
 ]);
+
+/** Background loops end quietly when the engagement is cancelled; anything else fails the task. */
+function ignoreCancellation(error: unknown): void {
+  if (!isCancellation(error)) throw error;
+}
 
 const today = () => new Date(Date.now()).toISOString().slice(0, 10);
 const nowIso = () => new Date(Date.now()).toISOString();
@@ -700,14 +706,14 @@ export async function taxReturnWorkflow(
       tracker.setDeadline(deadlines.next());
     }
 
-    // Escalations are handled as they fall due, whatever stage the return is in.
+    // Escalations are handled as they fall due, whatever stage the return is in (until cancelled).
     void (async () => {
       for (;;) {
         await condition(() => dueQueue.length > 0);
         const deadline = dueQueue.shift();
         if (deadline) await escalate(deadline);
       }
-    })();
+    })().catch(ignoreCancellation);
 
     for (;;) {
       if (quietStages.has(state.next) && shouldContinueAsNew()) {
