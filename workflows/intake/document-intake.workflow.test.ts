@@ -510,7 +510,9 @@ describe('document intake workflow', () => {
         clientAskedAgain: true,
       });
       const again = await waitForEmails(ctx.client.email, 2);
-      expect(again.some((e) => e.text?.includes('The photo is cut off at the bottom'))).toBe(true);
+      expect(
+        again.some((e) => (e.text ?? '').replace(/\s+/g, ' ').includes('The photo is cut off at the bottom')),
+      ).toBe(true);
       const status = await ctx.handle.query(getStatusQuery);
       expect(item(status, 'id-document')).toMatchObject({
         status: 'rejected',
