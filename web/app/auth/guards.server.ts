@@ -1,3 +1,4 @@
+import type { AppLoadContext } from '@remix-run/node';
 import { TotpFactor } from '../../../db/auth/totp-factor.entity';
 import { Contact } from '../../../db/clients/contact.entity';
 import { forSystem, forTenant } from '../../../db/tenancy/tenant-context';
@@ -141,8 +142,11 @@ async function loadStaff(request: Request): Promise<TStaff> {
  * For the second-factor and enrolment pages: the staff session of this request, whether or not its
  * second factor passed yet; without one (or with an ended one), a redirect to /login.
  */
-export async function requireStaffSignInInProgress(request: Request): Promise<TStaffSignInInProgress> {
-  const current = await currentSession(request, 'staff');
+export async function requireStaffSignInInProgress(
+  request: Request,
+  context?: AppLoadContext,
+): Promise<TStaffSignInInProgress> {
+  const current = await currentSession(request, 'staff', context);
   if (current.state === 'expired' || current.state === 'revoked') {
     throw new RedirectError(`/login?reason=${current.state}`, {
       'Set-Cookie': await clearSessionCookie('staff'),

@@ -10,10 +10,10 @@
  * - `startSession(request, context, { subject, secondFactorRequired })` → `{ session, setCookie }`:
  *   a new session with a new ID (sign-in rotates the ID); the browser's previous session of that kind
  *   is revoked ('replaced'). Put `setCookie` on the response.
- * - `currentSession(request, kind)` → `{ state: 'active', session, subject, secondFactorPending }` or
+ * - `currentSession(request, kind, context?)` → `{ state: 'active', session, subject, secondFactorPending }` or
  *   `{ state: 'none' | 'expired' | 'revoked' }`. Read once per request (cached by Request), records
  *   "last seen" (at most once a minute) and pushes the idle expiry out.
- * - `completeSecondFactor(request, kind)` → `setCookie`: the second factor passed; the session gets a
+ * - `completeSecondFactor(request, kind, context?)` → `setCookie`: the second factor passed; the session gets a
  *   new ID and its full lifetime.
  * - `endSession(request, context, kind, reason)` → `setCookie` that clears the cookie; revokes the row.
  * - `clearSessionCookie(kind)` → `setCookie` that clears the cookie (for a cookie whose session ended).
@@ -108,22 +108,56 @@ export type TCurrentSession =
     }
   | { state: 'none' | 'expired' | 'revoked' };
 
-const currentByRequest = new WeakMap<Request, Map<TSessionSubjectKind, Promise<TCurrentSession>>>();
+/**
+ * The session each request resolved to, per kind. Keyed by the request and, when the caller passes
+ * it, by the load context: Remix hands an action and the loaders that run after it (same HTTP request)
+ * different Request objects but the same context, and those loaders must see a session the action
+ * replaced (their request still carries the old cookie).
+ */
+const currentByRequest = new WeakMap<object, Map<TSessionSubjectKind, Promise<TCurrentSession>>>();
+
+function cachedFor(
+  keys: (object | undefined)[],
+  kind: TSessionSubjectKind,
+): Promise<TCurrentSession> | undefined {
+  for (const key of keys) {
+    const cached = key ? currentByRequest.get(key)?.get(kind) : undefined;
+    if (cached) return cached;
+  }
+  return undefined;
+}
+
+function remember(
+  keys: (object | undefined)[],
+  kind: TSessionSubjectKind,
+  value: Promise<TCurrentSession>,
+): void {
+  for (const key of keys) {
+    if (!key) continue;
+    let byKind = currentByRequest.get(key);
+    if (!byKind) {
+      byKind = new Map();
+      currentByRequest.set(key, byKind);
+    }
+    byKind.set(kind, value);
+  }
+}
 
 /**
  * The session this request's cookie names, read once per request. An active session is marked as seen
- * (at most one write a minute), which pushes its idle expiry out.
+ * (at most one write a minute), which pushes its idle expiry out. Pass the load context where there is
+ * one, so loaders see a session an action of the same request started or rotated.
  */
-export function currentSession(request: Request, kind: TSessionSubjectKind): Promise<TCurrentSession> {
-  let byKind = currentByRequest.get(request);
-  if (!byKind) {
-    byKind = new Map();
-    currentByRequest.set(request, byKind);
-  }
-  let current = byKind.get(kind);
+export function currentSession(
+  request: Request,
+  kind: TSessionSubjectKind,
+  context?: AppLoadContext,
+): Promise<TCurrentSession> {
+  const keys = [context, request];
+  let current = cachedFor(keys, kind);
   if (!current) {
     current = loadCurrentSession(request, kind);
-    byKind.set(kind, current);
+    remember(keys, kind, current);
   }
   return current;
 }
@@ -138,17 +172,29 @@ async function loadCurrentSession(request: Request, kind: TSessionSubjectKind): 
   if (found.state !== 'active') return { state: found.state };
   const { session } = found;
   await touchAuthSession(em, session, { idleSeconds: sessionLifetimes(kind).idleSeconds, now });
+  return activeState(session);
+}
+
+/**
+ * What the rest of this request sees after the session changed within it (the request still carries
+ * the old cookie): the loaders Remix runs after an action must see the new session, not the old one.
+ */
+function replaceCurrent(
+  request: Request,
+  context: AppLoadContext | undefined,
+  kind: TSessionSubjectKind,
+  current: TCurrentSession,
+): void {
+  remember([context, request], kind, Promise.resolve(current));
+}
+
+function activeState(session: IAuthSession): TCurrentSession {
   return {
     state: 'active',
     session,
     subject: subjectOf(session),
     secondFactorPending: session.secondFactorRequired && !session.secondFactorVerifiedAt,
   };
-}
-
-/** Forget the cached session of a request (after it was replaced or ended within the request). */
-function forgetCurrent(request: Request): void {
-  currentByRequest.delete(request);
 }
 
 /** Who is acting on a session operation, from the request (IP from the server's load context). */
@@ -176,7 +222,7 @@ export async function startSession(
 ): Promise<{ session: IAuthSession; setCookie: string }> {
   const kind = input.subject.kind;
   const em = await sessionEm();
-  const previous = await currentSession(request, kind);
+  const previous = await currentSession(request, kind, context);
   if (previous.state === 'active') {
     await revokeAuthSession(em, sessionActor(actorOf(previous.subject), request, context), {
       subject: previous.subject,
@@ -192,7 +238,7 @@ export async function startSession(
     ip: context.clientIp ?? null,
     userAgent: request.headers.get('user-agent'),
   });
-  forgetCurrent(request);
+  replaceCurrent(request, context, kind, activeState(session));
   const maxAge = input.secondFactorRequired
     ? Math.min(lifetimes.pendingSecondFactorSeconds, lifetimes.absoluteSeconds)
     : lifetimes.absoluteSeconds;
@@ -203,15 +249,19 @@ export async function startSession(
  * The second factor of the request's session passed: the session gets a new ID and its full
  * lifetime. Returns the Set-Cookie header with the new ID.
  */
-export async function completeSecondFactor(request: Request, kind: TSessionSubjectKind): Promise<string> {
-  const current = await currentSession(request, kind);
+export async function completeSecondFactor(
+  request: Request,
+  kind: TSessionSubjectKind,
+  context?: AppLoadContext,
+): Promise<string> {
+  const current = await currentSession(request, kind, context);
   if (current.state !== 'active') throw new Error('completeSecondFactor needs an active session');
   const lifetimes = sessionLifetimes(kind);
-  const { token } = await completeSessionSecondFactor(await sessionEm(), {
+  const { session, token } = await completeSessionSecondFactor(await sessionEm(), {
     sessionId: current.session.id,
     lifetimes,
   });
-  forgetCurrent(request);
+  replaceCurrent(request, context, kind, activeState(session));
   return sessionCookie(kind).serialize(token, { maxAge: lifetimes.absoluteSeconds });
 }
 
@@ -222,7 +272,7 @@ export async function endSession(
   kind: TSessionSubjectKind,
   reason: TSessionRevokeReason = 'signed_out',
 ): Promise<string> {
-  const current = await currentSession(request, kind);
+  const current = await currentSession(request, kind, context);
   if (current.state === 'active') {
     await revokeAuthSession(await sessionEm(), sessionActor(actorOf(current.subject), request, context), {
       subject: current.subject,
@@ -230,7 +280,7 @@ export async function endSession(
       reason,
     });
   }
-  forgetCurrent(request);
+  replaceCurrent(request, context, kind, { state: 'none' });
   return clearSessionCookie(kind);
 }
 

@@ -129,17 +129,21 @@ export async function resetThrottle(key: Pick<TThrottleKey, 'scope' | 'account'>
 }
 
 /**
- * True the first time it is called for a blocked account or IP in a window, false after: so a
- * throttled attacker's every further attempt does not each add an audit event.
+ * True the first time it is called for a blocked account in a window (for an IP block: for each
+ * account tried from that IP), false after: so a throttled attacker's every further attempt does not
+ * each add an audit event.
  */
 export async function firstRefusalInWindow(
   key: TThrottleKey,
   verdict: Extract<TThrottleVerdict, { allowed: false }>,
 ): Promise<boolean> {
   const keys = keysOf(key);
-  const blocked = verdict.limitedBy === 'account' ? keys.account : (keys.ip ?? keys.account);
+  const marker =
+    verdict.limitedBy === 'ip' && keys.ip
+      ? `${keys.ip}:audited:${keys.account.split(':').pop() ?? ''}`
+      : `${keys.account}:audited`;
   try {
-    const set = await redis().set(`${blocked}:audited`, '1', 'EX', verdict.retryAfterSeconds, 'NX');
+    const set = await redis().set(marker, '1', 'EX', verdict.retryAfterSeconds, 'NX');
     return set === 'OK';
   } catch (error) {
     throw unavailable(error);

@@ -43,7 +43,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return handleRouteErrors(context, async () => {
     const url = new URL(request.url);
     const redirectTo = safeRedirectPath(url.searchParams.get('redirectTo'));
-    const signIn = await requireStaffSignInInProgress(request);
+    const signIn = await requireStaffSignInInProgress(request, context);
     if (signIn.secondFactorPassed) throw new RedirectError(redirectTo);
     if (!signIn.hasAuthenticator) {
       throw new RedirectError(`${mfaEnrolPath}?${new URLSearchParams({ redirectTo }).toString()}`);
@@ -55,7 +55,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   return handleRouteErrors(context, async () => {
     await verifyCsrf(request);
-    const signIn = await requireStaffSignInInProgress(request);
+    const signIn = await requireStaffSignInInProgress(request, context);
     const form = await request.formData();
     const redirectTo = safeRedirectPath(form.get('redirectTo'));
     if (signIn.secondFactorPassed) throw new RedirectError(redirectTo);
@@ -94,7 +94,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
 
     await resetThrottle(key);
-    const setCookie = await completeSecondFactor(request, 'staff');
+    const setCookie = await completeSecondFactor(request, 'staff', context);
     await recordSignIn(request, context, { ...account, sessionId: signIn.sessionId }, result.method);
     if (result.method === 'recovery_code') {
       await sendSecurityNotice(context, {

@@ -28,14 +28,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return handleRouteErrors(context, async () => {
     const url = new URL(request.url);
     const redirectTo = safeRedirectPath(url.searchParams.get('redirectTo'));
-    const signIn = await requireStaffSignInInProgress(request);
-    if (signIn.hasAuthenticator) {
-      throw new RedirectError(
-        signIn.secondFactorPassed
-          ? '/app/account'
-          : `${mfaStepPath}?${new URLSearchParams({ redirectTo }).toString()}`,
-      );
+    const signIn = await requireStaffSignInInProgress(request, context);
+    if (signIn.hasAuthenticator && !signIn.secondFactorPassed) {
+      throw new RedirectError(`${mfaStepPath}?${new URLSearchParams({ redirectTo }).toString()}`);
     }
+    // Already set up (also what the page sees right after the action that set it up, which shows
+    // the recovery codes): nothing to scan.
+    if (signIn.hasAuthenticator) return { enrolled: true as const, redirectTo };
     const em = forTenant(await orm(), signIn.organizationId);
     const [user, firm] = await Promise.all([
       em.findOneOrFail(User, { id: signIn.userId }, { fields: ['email'] }),
@@ -45,6 +44,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     const uri = totpUri(secret, { issuer: `${firm.name} (CPA Platform)`, accountName: user.email });
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     return {
+      enrolled: false as const,
       redirectTo,
       qrSvg,
       secret: formatTotpSecret(secret),
@@ -57,7 +57,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   return handleRouteErrors(context, async () => {
     await verifyCsrf(request);
-    const signIn = await requireStaffSignInInProgress(request);
+    const signIn = await requireStaffSignInInProgress(request, context);
     const form = await request.formData();
     const redirectTo = safeRedirectPath(form.get('redirectTo'));
     if (signIn.hasAuthenticator)
@@ -74,7 +74,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       if (!isAppError(error) || error.code !== 'invalid_input') throw error;
       return data({ fieldError: error.userMessage, recoveryCodes: null, redirectTo }, { status: 400 });
     }
-    const setCookie = await completeSecondFactor(request, 'staff');
+    const setCookie = await completeSecondFactor(request, 'staff', context);
     await recordSignIn(request, context, { ...account, sessionId: signIn.sessionId }, 'totp_enrolment');
     await sendSecurityNotice(context, {
       ...account,
@@ -88,7 +88,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function EnrolAuthenticator() {
-  const { qrSvg, secret, accountName, issuer, redirectTo } = useLoaderData<typeof loader>();
+  const loaded = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
 
@@ -113,6 +113,27 @@ export default function EnrolAuthenticator() {
       </main>
     );
   }
+
+  if (loaded.enrolled) {
+    return (
+      <main className="auth-page">
+        <div className="auth-card card">
+          <p className="brand-mark" aria-hidden="true">
+            CPA
+          </p>
+          <h1>Two-step sign-in is on</h1>
+          <p className="muted">
+            Your authenticator app is already set up. To replace it (a new phone), ask an owner of your firm
+            to reset your two-step sign-in; recovery codes are on your account page.
+          </p>
+          <Link to="/app/account" className="button button-primary button-block">
+            Go to your account
+          </Link>
+        </div>
+      </main>
+    );
+  }
+  const { qrSvg, secret, accountName, issuer, redirectTo } = loaded;
 
   return (
     <main className="auth-page">
