@@ -29,7 +29,7 @@ export const ZIssueInvoiceInput = z.object({
     .string()
     .regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code, e.g. usd')
     .default('usd'),
-  /** ISO 8601, in the future when issued. */
+  /** ISO 8601. Stripe refuses a due date in the past, so choose one well ahead of issuing. */
   dueDate: z.iso.datetime({ offset: true }),
   /** The staff member who asked for it, for the audit trail; the system otherwise. */
   requestedByUserId: z.uuid().optional(),
