@@ -1,10 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { heartbeat, log } from '@temporalio/activity';
 import { systemActor } from '../../db/audit/actor';
-import {
-  completeDocumentUpload,
-  expireAbandonedUploads,
-} from '../../db/documents/complete-document-upload';
+import { completeDocumentUpload, expireAbandonedUploads } from '../../db/documents/complete-document-upload';
 import { forSystem, forTenant } from '../../db/tenancy/tenant-context';
 import type { BlobStorage } from '../../integrations/storage/blob-storage';
 import { failFastOnBusinessErrors } from '../shared/business-errors';
