@@ -72,7 +72,7 @@ export async function sendEmailOnce(input: TSendEmailOnceInput): Promise<TSendEm
   });
   const waitUntil = Date.now() + waitForOtherAttemptMs;
   for (;;) {
-    const claimed = await claim(em, row.id);
+    const claimed = await claim(em, row.id, { toAddress: to, subject: email.subject.slice(0, 300) });
     if (claimed) break;
     const current = await em.findOneOrFail(EmailMessage, { id: row.id }, { refresh: true });
     if (current.status === 'sent' || current.status === 'bounced') {
@@ -188,13 +188,24 @@ async function findOrCreate(
   }
 }
 
-/** Takes the claim on a pending email that nobody holds (or whose holder ran out of time). */
-async function claim(em: EntityManager, id: string): Promise<boolean> {
+/**
+ * Takes the claim on a pending email that nobody holds (or whose holder ran out of time), recording
+ * the address and subject this attempt sends with (a retry may follow a corrected address).
+ */
+async function claim(
+  em: EntityManager,
+  id: string,
+  attempt: { toAddress: string; subject: string },
+): Promise<boolean> {
   const now = new Date();
   const affected = await em.nativeUpdate(
     EmailMessage,
     { id, status: 'pending', $or: [{ claimedUntil: null }, { claimedUntil: { $lt: now } }] },
-    { claimedUntil: new Date(now.getTime() + emailClaimSeconds * 1000), attempts: raw('attempts + 1') },
+    {
+      ...attempt,
+      claimedUntil: new Date(now.getTime() + emailClaimSeconds * 1000),
+      attempts: raw('attempts + 1'),
+    },
   );
   return affected === 1;
 }
