@@ -31,6 +31,13 @@ const reviewLabels: Record<TDocumentReviewStatus, string> = {
   rejected: 'Rejected',
 };
 
+/** `WagesTipsAndOtherCompensation` → `Wages tips and other compensation`; other names as written. */
+export function fieldLabel(name: string): string {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) return name.replaceAll('_', ' ');
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function fieldValue(field: TExtractedField): string {
   return field.value === null ? '—' : String(field.value);
 }
@@ -73,7 +80,7 @@ export function documentDetail(document: IDocument, format: TDateFormat) {
     reviewedBy: document.reviewer?.name ?? null,
     reviewed: document.reviewedAt ? format.dateTime(document.reviewedAt) : null,
     fields: (document.extractedFields ?? []).map((field) => ({
-      name: field.name,
+      name: fieldLabel(field.name),
       value: fieldValue(field),
       confidence: Math.round(field.confidence * 100),
       page: field.page,

@@ -77,82 +77,80 @@ export default function DocumentPage() {
           ) : null
         }
       />
-      <div className="columns">
-        <section className="card" aria-labelledby="about-title">
-          <h2 id="about-title">About this file</h2>
-          <dl className="details">
-            <dt>Client</dt>
-            <dd>
-              <Link to={`/app/clients/${document.client.id}`}>{document.client.name}</Link>
-            </dd>
-            <dt>Engagement</dt>
-            <dd>
-              {document.engagement ? (
-                <Link to={`/app/engagements/${document.engagement.id}`}>{document.engagement.title}</Link>
-              ) : (
-                'None'
-              )}
-            </dd>
-            {document.request ? (
-              <>
-                <dt>Requested as</dt>
-                <dd>{document.request}</dd>
-              </>
-            ) : null}
-            <dt>Uploaded</dt>
-            <dd>
-              {document.uploaded} by {document.uploadedBy}
-            </dd>
-            <dt>Type and size</dt>
-            <dd>
-              {document.mediaType}, {document.size}
-            </dd>
-            <dt>Review</dt>
-            <dd>
-              {document.reviewLabel}
-              {document.reviewedBy ? ` by ${document.reviewedBy}` : null}
-              {document.reviewed ? `, ${document.reviewed}` : null}
-            </dd>
-            <dt>SHA-256</dt>
-            <dd>
-              <code className="small">{document.sha256}</code>
-            </dd>
-          </dl>
-        </section>
-        <section className="card" aria-labelledby="fields-title">
-          <h2 id="fields-title">Extracted fields</h2>
-          {document.fields.length === 0 ? (
-            <EmptyState title="No fields read yet">
-              {document.ocrStatus === 'failed'
-                ? 'The file could not be read. Open it and enter what you need by hand.'
-                : 'Fields appear here once the document has been read.'}
-            </EmptyState>
-          ) : (
-            <div className="table-wrap">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Field</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">Confidence</th>
-                    <th scope="col">Page</th>
+      <section className="card" aria-labelledby="about-title">
+        <h2 id="about-title">About this file</h2>
+        <dl className="details">
+          <dt>Client</dt>
+          <dd>
+            <Link to={`/app/clients/${document.client.id}`}>{document.client.name}</Link>
+          </dd>
+          <dt>Engagement</dt>
+          <dd>
+            {document.engagement ? (
+              <Link to={`/app/engagements/${document.engagement.id}`}>{document.engagement.title}</Link>
+            ) : (
+              'None'
+            )}
+          </dd>
+          {document.request ? (
+            <>
+              <dt>Requested as</dt>
+              <dd>{document.request}</dd>
+            </>
+          ) : null}
+          <dt>Uploaded</dt>
+          <dd>
+            {document.uploaded} by {document.uploadedBy}
+          </dd>
+          <dt>Type and size</dt>
+          <dd>
+            {document.mediaType}, {document.size}
+          </dd>
+          <dt>Review</dt>
+          <dd>
+            {document.reviewLabel}
+            {document.reviewedBy ? ` by ${document.reviewedBy}` : null}
+            {document.reviewed ? `, ${document.reviewed}` : null}
+          </dd>
+          <dt>SHA-256</dt>
+          <dd>
+            <code className="small">{document.sha256}</code>
+          </dd>
+        </dl>
+      </section>
+      <section className="card" aria-labelledby="fields-title">
+        <h2 id="fields-title">Extracted fields</h2>
+        {document.fields.length === 0 ? (
+          <EmptyState title="No fields read yet">
+            {document.ocrStatus === 'failed'
+              ? 'The file could not be read. Open it and enter what you need by hand.'
+              : 'Fields appear here once the document has been read.'}
+          </EmptyState>
+        ) : (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Field</th>
+                  <th scope="col">Value</th>
+                  <th scope="col">Confidence</th>
+                  <th scope="col">Page</th>
+                </tr>
+              </thead>
+              <tbody>
+                {document.fields.map((field) => (
+                  <tr key={field.name}>
+                    <td>{field.name}</td>
+                    <td className="strong">{field.value}</td>
+                    <td className={field.confidence < 80 ? 'overdue' : undefined}>{field.confidence}%</td>
+                    <td>{field.page ?? '—'}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {document.fields.map((field) => (
-                    <tr key={field.name}>
-                      <td>{field.name}</td>
-                      <td className="strong">{field.value}</td>
-                      <td className={field.confidence < 80 ? 'overdue' : undefined}>{field.confidence}%</td>
-                      <td>{field.page ?? '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </section>
-      </div>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
     </>
   );
 }

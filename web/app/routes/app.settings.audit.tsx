@@ -36,6 +36,7 @@ export async function loader(args: LoaderFunctionArgs) {
       return data(
         {
           params,
+          query: filterQuery(params),
           options,
           rows: [],
           nextCursor: null,
@@ -55,6 +56,7 @@ export async function loader(args: LoaderFunctionArgs) {
     });
     return {
       params: parsed.params,
+      query: filterQuery(parsed.params),
       options,
       ...page,
       isFirstPage: !after,
@@ -66,9 +68,17 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 export default function AuditLog() {
-  const { params, options, rows, nextCursor, isFirstPage, canExport, formError, timeZone } =
-    useLoaderData<typeof loader>();
-  const filters = filterQuery(params);
+  const {
+    params,
+    query: filters,
+    options,
+    rows,
+    nextCursor,
+    isFirstPage,
+    canExport,
+    formError,
+    timeZone,
+  } = useLoaderData<typeof loader>();
   const filtered = Object.keys(filters).length > 0;
   const href = (extra: Record<string, string>) =>
     `?${new URLSearchParams({ ...filters, ...extra }).toString()}`;
@@ -125,15 +135,13 @@ export default function AuditLog() {
               empty="Anything"
               choices={options.targetTypes}
             />
-            <div className="form-row">
-              <div className="field">
-                <label htmlFor="field-from">From</label>
-                <input id="field-from" type="date" name="from" defaultValue={params.from} />
-              </div>
-              <div className="field">
-                <label htmlFor="field-to">To</label>
-                <input id="field-to" type="date" name="to" defaultValue={params.to} />
-              </div>
+            <div className="field">
+              <label htmlFor="field-from">From (day)</label>
+              <input id="field-from" type="date" name="from" defaultValue={params.from} />
+            </div>
+            <div className="field">
+              <label htmlFor="field-to">To (day, included)</label>
+              <input id="field-to" type="date" name="to" defaultValue={params.to} />
             </div>
           </div>
           <div className="form-actions">

@@ -23,7 +23,7 @@ export async function loader(args: LoaderFunctionArgs) {
   return publicRoute(args, async () => {
     const email = await codeEmail(args.request);
     if (!email) throw new RedirectError('/portal/login');
-    return { email };
+    return { email, notice: codeSentMessage };
   });
 }
 
@@ -50,14 +50,14 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function PortalLoginCode() {
-  const { email } = useLoaderData<typeof loader>();
+  const { email, notice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' ? navigation.formData?.get('intent') : null;
   return (
     <section className="portal-card" aria-labelledby="code-title">
       <h1 id="code-title">Check your email</h1>
-      <Notice>{codeSentMessage}</Notice>
+      <Notice>{notice}</Notice>
       <p>
         We sent it to <strong>{email}</strong>. <Link to="/portal/login">Use another address</Link>
       </p>
