@@ -569,7 +569,7 @@ export async function monthlyCloseWorkflow(
             intake = null;
           },
           (error: unknown) => {
-            log.warn('the statement intake ended without finishing', { error: String(error) });
+            if (!isCancellation(error)) log.warn('the statement intake failed', { error: String(error) });
             state.intake.finished = true;
             intake = null;
           },
