@@ -21,7 +21,7 @@ import {
   documentUploadedSignal,
   type TDocumentUploaded,
 } from '../../../workflows/intake/document-intake.contracts';
-import type { TPortalContact } from '../auth/guards.server';
+import type { TPortalUser } from '../portal/portal-session.server';
 import { blobStorage, temporal } from '../services.server';
 
 /** How long an upload URL works. */
@@ -126,7 +126,7 @@ export async function readJson<T extends z.ZodType>(request: Request, schema: T)
 /** Records the upload and returns the URL the browser sends the file to. */
 export async function startPortalUpload(
   em: EntityManager,
-  { portal, actor, input }: { portal: TPortalContact; actor: TActor; input: TStartUpload },
+  { portal, actor, input }: { portal: TPortalUser; actor: TActor; input: TStartUpload },
 ): Promise<TUploadTicket> {
   const uploadId = randomUUID();
   const blobKey = uploadBlobKey(portal.organizationId, uploadId);
@@ -172,7 +172,7 @@ export async function completePortalUpload(
     actor,
     uploadId,
     sha256,
-  }: { portal: TPortalContact; actor: TActor; uploadId: string; sha256?: string },
+  }: { portal: TPortalUser; actor: TActor; uploadId: string; sha256?: string },
 ): Promise<TUploadOutcome> {
   const result = await completeDocumentUpload(em, blobStorage(), {
     organizationId: portal.organizationId,
