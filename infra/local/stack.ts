@@ -13,7 +13,7 @@ import { repoRoot } from './paths';
 import { assertPortFree, getFreePort } from './ports';
 import { startPostgres } from './postgres';
 import { startQuickbooksSandbox } from './quickbooks-sandbox/server';
-import { localSandboxApp } from '../../integrations/ledger/ledger-env';
+import { localSandboxApp } from '../../integrations/ledger/local-sandbox-app';
 import { createProcessSupervisor, describeExit } from './processes';
 import { startRedis } from './redis';
 import { onStopSignals } from './signals';

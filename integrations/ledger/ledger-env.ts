@@ -13,17 +13,13 @@
  */
 import { z } from 'zod';
 import { SensitiveString } from '../../lib/crypto/sensitive-string';
+import { localSandboxApp } from './local-sandbox-app';
 import { intuitOAuthEndpoints, type TOAuthEndpoints } from './quickbooks/oauth';
 
 export const ledgerProviders = ['local', 'quickbooks'] as const;
 export type TLedgerProvider = (typeof ledgerProviders)[number];
 
-/** The app registration the local sandbox knows (it is started with these by infra/local/stack.ts). */
-export const localSandboxApp = {
-  clientId: 'cpa-platform-local',
-  clientSecret: 'cpa-platform-local-secret',
-  webhookVerifierToken: 'cpa-platform-local-webhook-verifier',
-} as const;
+export { localSandboxApp };
 
 export const defaultSandboxUrl = 'http://127.0.0.1:8090';
 
