@@ -9,9 +9,9 @@
  * compared case-insensitively. It is imported as text through Vite, so the web app and tests use it.
  */
 import commonPasswordsText from './data/common-passwords.txt?raw';
+import { passwordMaxLength, passwordMinLength } from './password-length';
 
-export const passwordMinLength = 12;
-export const passwordMaxLength = 128;
+export { passwordMaxLength, passwordMinLength } from './password-length';
 
 let commonPasswords: ReadonlySet<string> | undefined;
 

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { demoLogins } from '../../db/seed/demo-logins';
+import { totpCode } from '../../lib/crypto/totp';
 
 const webUrl = (process.env.WEB_URL ?? 'http://localhost:3000').replace(/\/$/, '');
 const mailboxUrl = (process.env.MAILBOX_URL ?? 'http://localhost:8025').replace(/\/$/, '');
@@ -81,6 +82,11 @@ async function staffWalkthrough(browser: Browser): Promise<{ contactEmail: strin
   if (!owner) throw new Error('no demo owner login');
   await page.getByLabel('Password').fill(owner.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/login\/mfa/);
+  await shoot(page, '01b-second-factor');
+  if (!owner.totpSecret) throw new Error('the demo owner has no authenticator secret');
+  await page.getByLabel('Authentication code').fill(totpCode(owner.totpSecret));
+  await page.getByRole('button', { name: 'Verify and continue' }).click();
   await page.waitForURL(`${webUrl}/app`);
   await shoot(page, '02-dashboard');
 

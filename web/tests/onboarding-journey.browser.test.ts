@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Client } from '../../db/clients/client.entity';
 import { demoLogins } from '../../db/seed/demo-logins';
+import { totpCode } from '../../lib/crypto/totp';
 import { portalLinkIn, waitForEmails } from '../../tests/support/mailbox';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
@@ -68,6 +69,9 @@ describe('client onboarding in the browser', () => {
     await staff.getByLabel('Email').fill(owner.email);
     await staff.getByLabel('Password').fill(owner.password);
     await staff.getByRole('button', { name: 'Sign in' }).click();
+    await staff.waitForURL(/\/login\/mfa\?redirectTo=%2Fapp$/);
+    await staff.getByLabel('Authentication code').fill(totpCode(owner.totpSecret!));
+    await staff.getByRole('button', { name: 'Verify and continue' }).click();
     await staff.waitForURL(`${platform.web.url}/app`);
 
     await staff.goto(`${platform.web.url}/app/clients/new`);

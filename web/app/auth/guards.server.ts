@@ -6,6 +6,7 @@ import type { TStaffRole } from '../../../db/users/membership.entity';
 import { Membership } from '../../../db/users/membership.entity';
 import { AppError } from '../../../lib/errors';
 import { RedirectError } from '../http/redirect.server';
+import { mfaEnrolPath, mfaStepPath } from './paths';
 import { orm } from '../services.server';
 import { clearSessionCookie, currentSession, getPortalSession, type TCurrentSession } from './session.server';
 
@@ -31,9 +32,7 @@ export interface TPortalContact {
   timeZone: string;
 }
 
-/** Where the second factor is asked for, and where a staff member without one sets it up. */
-export const mfaStepPath = '/login/mfa';
-export const mfaEnrolPath = '/mfa/enrol';
+export { mfaEnrolPath, mfaStepPath } from './paths';
 
 /** Where to send someone after sign-in: a path inside this app, never another site. */
 export function safeRedirectPath(value: unknown, fallback = '/app'): string {

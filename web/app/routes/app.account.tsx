@@ -11,7 +11,7 @@ import type { TSessionSubject } from '../../../db/auth/session-subject';
 import { TotpFactor } from '../../../db/auth/totp-factor.entity';
 import { User } from '../../../db/users/user.entity';
 import { isAppError } from '../../../lib/errors';
-import { passwordMinLength } from '../../../lib/password-policy';
+import { passwordMinLength } from '../../../lib/password-length';
 import type { TStaff } from '../auth/guards.server';
 import { formText } from '../auth/form-text.server';
 import { clearSessionCookie, sessionLifetimes } from '../auth/session.server';

@@ -4,9 +4,9 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { z } from 'zod';
 import { acceptStaffInvitation, findUsableStaffInvitation } from '../../../db/auth/staff-invitations';
 import { isAppError } from '../../../lib/errors';
-import { passwordMinLength } from '../../../lib/password-policy';
+import { passwordMinLength } from '../../../lib/password-length';
 import { formText } from '../auth/form-text.server';
-import { mfaEnrolPath } from '../auth/guards.server';
+import { mfaEnrolPath } from '../auth/paths';
 import { startSession } from '../auth/session.server';
 import { signInActor } from '../auth/staff-sign-in.server';
 import { fieldErrorsOf, type TFieldErrors } from '../forms/validation.server';

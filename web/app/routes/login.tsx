@@ -4,7 +4,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { demoLogins } from '../../../db/seed/demo-logins';
 import { formatTotpSecret } from '../../../lib/crypto/totp';
 import { authenticator, SignInError } from '../auth/authenticator.server';
-import { mfaEnrolPath, mfaStepPath, optionalStaff, safeRedirectPath } from '../auth/guards.server';
+import { optionalStaff, safeRedirectPath } from '../auth/guards.server';
+import { mfaEnrolPath, mfaStepPath } from '../auth/paths';
 import { startSession } from '../auth/session.server';
 import {
   auditSignInEvent,

@@ -8,7 +8,8 @@ import { User } from '../../../db/users/user.entity';
 import { totpCode } from '../../../lib/crypto/totp';
 import { isAppError } from '../../../lib/errors';
 import { formText } from '../auth/form-text.server';
-import { mfaEnrolPath, requireStaffSignInInProgress, safeRedirectPath } from '../auth/guards.server';
+import { requireStaffSignInInProgress, safeRedirectPath } from '../auth/guards.server';
+import { mfaEnrolPath } from '../auth/paths';
 import { completeSecondFactor } from '../auth/session.server';
 import {
   auditSignInEvent,

@@ -3,7 +3,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { findUsablePasswordReset, resetPasswordWithToken } from '../../../db/auth/password-reset';
 import { isAppError } from '../../../lib/errors';
-import { passwordMinLength } from '../../../lib/password-policy';
+import { passwordMinLength } from '../../../lib/password-length';
 import { formText } from '../auth/form-text.server';
 import { clearSessionCookie } from '../auth/session.server';
 import { sendSecurityNotice, signInActor } from '../auth/staff-sign-in.server';
