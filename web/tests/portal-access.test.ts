@@ -501,6 +501,14 @@ describe('the optional authenticator app', () => {
     expect(good.status).toBe(302);
     expect(locationOf(good)).toBe('/portal');
     expect((await browser.page('/portal')).status).toBe(200);
+    // The code just used does not sign in a second time.
+    const replay = new HttpSession(platform.web.url);
+    await replay.post('/portal/login', {
+      intent: 'password',
+      email: contact.email,
+      password: strongPassword,
+    });
+    expect((await replay.post('/portal/login/verify', { code: totpCode(secret, next) })).status).toBe(401);
 
     // An invitation link asks for it too.
     const viaLink = new HttpSession(platform.web.url);
@@ -508,10 +516,29 @@ describe('the optional authenticator app', () => {
     expect(locationOf(opened)).toBe('/portal/login/verify');
     expect((await viaLink.page('/portal/engagements/00000000-0000-4000-8000-000000000000')).status).toBe(302);
 
+    // Removing the app takes a current code from it; afterwards the password alone signs in.
+    // Codes up to the step after the current one are accepted: wait for the step after the confirmation.
+    const later = (confirmedStep + 1) * 30_000 + 500 - Date.now();
+    if (later > 0) await new Promise((resolve) => setTimeout(resolve, later));
+    const notRemoved = await browser.post('/portal/account', { intent: 'totp_remove', code: '000000' });
+    expect(notRemoved.status).toBe(400);
+    const removed = await browser.post('/portal/account', {
+      intent: 'totp_remove',
+      code: totpCode(secret, new Date((confirmedStep + 2) * 30_000 + 1000)),
+    });
+    expect(locationOf(removed)).toBe('/portal/account?saved=totp-removed');
+    const plain = new HttpSession(platform.web.url);
+    const signedIn = await plain.post('/portal/login', {
+      intent: 'password',
+      email: contact.email,
+      password: strongPassword,
+    });
+    expect(locationOf(signedIn)).toBe('/portal');
+
     expect(await auditActions(contact.contactId)).toEqual(
-      expect.arrayContaining(['portal.totp_enrolled', 'portal.signed_in']),
+      expect.arrayContaining(['portal.totp_enrolled', 'portal.signed_in', 'portal.totp_removed']),
     );
-  });
+  }, 120_000);
 });
 
 describe('signing out', () => {
