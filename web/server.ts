@@ -15,7 +15,7 @@ import { setFieldKeyring } from '../db/shared/field-keyring';
 import { loadKeyring } from '../lib/crypto/keyring-config';
 import { EnvError } from '../lib/env';
 import { configureWebEnv, parseWebEnv, type TWebEnv } from './app/env.server';
-import { closeServices } from './app/services.server';
+import { blobStorage, closeServices } from './app/services.server';
 import { csrfForRequest } from './app/http/csrf.server';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -49,7 +49,11 @@ function requestIdOf(req: Request): string {
   return incoming && /^[\w.:-]{8,100}$/.test(incoming) ? incoming : randomUUID();
 }
 
-function contentSecurityPolicy(nonce: string, development: boolean): string {
+/**
+ * `storageOrigin` is where browsers upload documents directly (short-lived SAS URLs): the one
+ * origin besides this site that pages may connect to.
+ */
+function contentSecurityPolicy(nonce: string, development: boolean, storageOrigin: string): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
@@ -57,7 +61,7 @@ function contentSecurityPolicy(nonce: string, development: boolean): string {
     development ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
-    development ? "connect-src 'self' ws: wss:" : "connect-src 'self'",
+    development ? `connect-src 'self' ${storageOrigin} ws: wss:` : `connect-src 'self' ${storageOrigin}`,
     "form-action 'self'",
     "frame-ancestors 'none'",
     "base-uri 'self'",
@@ -67,6 +71,7 @@ function contentSecurityPolicy(nonce: string, development: boolean): string {
 
 /** Request ID, CSP nonce and security headers on every response. */
 function securityHeaders(env: TWebEnv, development: boolean) {
+  const storageOrigin = blobStorage().browserOrigin;
   return (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
     res.locals.requestId = requestIdOf(req);
     res.locals.cspNonce = randomBytes(16).toString('base64');
@@ -74,7 +79,10 @@ function securityHeaders(env: TWebEnv, development: boolean) {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
     res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Content-Security-Policy', contentSecurityPolicy(res.locals.cspNonce, development));
+    res.setHeader(
+      'Content-Security-Policy',
+      contentSecurityPolicy(res.locals.cspNonce, development, storageOrigin),
+    );
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     // Outside development (where the app runs on plain http://localhost) browsers must only use HTTPS.
