@@ -34,7 +34,15 @@ type TMeta = EntityMetadata<TRow>;
 // --- which entities -------------------------------------------------------------------------------
 
 /** Entities shared by every firm, with no `organization` column. Everything else must belong to a firm. */
-const globalEntities = ['Organization', 'User'];
+const globalEntities = [
+  'Organization',
+  'User',
+  // A person's own sign-in credentials (authenticator, recovery codes, reset links): they belong to the
+  // User, who may work for several firms, and hold no firm data.
+  'TotpFactor',
+  'RecoveryCode',
+  'PasswordResetToken',
+];
 /** Entities whose rows may exist before their firm is known (and are then visible to the system only). */
 const entitiesWithOptionalFirm = ['WebhookEvent'];
 
@@ -61,7 +69,10 @@ interface TFirm {
  * Values the generic factory cannot invent (a column with a format it does not know). Keyed by entity,
  * then property. Empty while every required column is a plain string, number, date, enum, UUID or JSON.
  */
-const factoryOverrides: Record<string, Record<string, (firm: TFirm) => unknown>> = {};
+const factoryOverrides: Record<string, Record<string, (firm: TFirm) => unknown>> = {
+  // A session is a staff member's (a user) or a portal contact's: the factory fills the contact.
+  AuthSession: { subjectKind: () => 'portal' },
+};
 
 function noFactory(meta: TMeta, prop: EntityProperty<TRow>, why: string): Error {
   return new Error(
