@@ -4,6 +4,11 @@ import {
   onboardingStages,
   type TOnboardingStage,
 } from '../../../workflows/onboarding/client-onboarding.contracts';
+import {
+  intakeStageInfo,
+  intakeStages,
+  type TIntakeStage,
+} from '../../../workflows/intake/document-intake.contracts';
 
 export interface TStageStep {
   stage: string;
@@ -24,6 +29,10 @@ function humanize(stage: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+export function isIntakeStage(stage: string | null): stage is TIntakeStage {
+  return stage !== null && (intakeStages as readonly string[]).includes(stage);
+}
+
 export function isOnboardingStage(stage: string | null): stage is TOnboardingStage {
   return stage !== null && (onboardingStages as readonly string[]).includes(stage);
 }
@@ -34,6 +43,7 @@ export function stageLabel(type: TEngagementType, stage: string): string {
     case 'client_onboarding':
       return isOnboardingStage(stage) ? onboardingStageInfo[stage].label : humanize(stage);
     case 'document_intake':
+      return isIntakeStage(stage) ? intakeStageInfo[stage].label : humanize(stage);
     case 'tax_return':
     case 'monthly_close':
       return humanize(stage);
@@ -52,6 +62,20 @@ export function stageSteps(type: TEngagementType, current: string, completed: bo
       }));
     }
     case 'document_intake':
+      if (current === 'cancelled') {
+        return [{ stage: current, label: intakeStageInfo.cancelled.label, state: 'current' }];
+      }
+      if (isIntakeStage(current)) {
+        // Cancelled is not a step on the way: it shows only when it happened.
+        const path: readonly TIntakeStage[] = intakeStages.filter((stage) => stage !== 'cancelled');
+        const index = path.indexOf(current);
+        return path.map((stage, i) => ({
+          stage,
+          label: intakeStageInfo[stage].label,
+          state: completed || i < index ? 'done' : i === index ? 'current' : 'upcoming',
+        }));
+      }
+      return [{ stage: current, label: humanize(current), state: completed ? 'done' : 'current' }];
     case 'tax_return':
     case 'monthly_close':
       // Their workflows (and stage lists) are not built yet: show the stored stage alone.

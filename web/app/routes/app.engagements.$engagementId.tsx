@@ -1,6 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { engagementView, pendingEngagementView } from '../engagements/engagement-view.server';
+import { can } from '../auth/permissions.server';
+import { IntakePanel } from '../intake/intake-panel';
+import { intakePanel } from '../intake/intake-view.server';
 import { isUuid } from '../../../lib/ids';
 import { notFound, staffRoute } from '../http/route.server';
 import { EmptyState, Notice, PageHeader, ProgressBar, StatusBadge } from '../ui/components';
@@ -13,7 +16,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 export async function loader(args: LoaderFunctionArgs) {
-  return staffRoute(args, 'engagements.view', async ({ staff, em, visibility }) => {
+  return staffRoute(args, 'engagements.view', async ({ staff, em, visibility, actor }) => {
     const engagementId = args.params.engagementId;
     if (!isUuid(engagementId)) notFound('This engagement');
     // `?client=` is set by the redirect after starting onboarding: the row may be a moment away.
@@ -30,13 +33,23 @@ export async function loader(args: LoaderFunctionArgs) {
       (await engagementView(em, { ...input, waitMs: justStarted ? 2_000 : 0 })) ??
       (justStarted ? await pendingEngagementView({ ...input, clientId: justStarted }) : null);
     if (!view) notFound('This engagement');
-    return view;
+    const intake = view.pending
+      ? null
+      : await intakePanel(em, {
+          organizationId: staff.organizationId,
+          engagementId,
+          actor,
+          format: input.format,
+          canWork: can(staff.role, 'engagements.work'),
+          canCancel: can(staff.role, 'engagements.assign'),
+        });
+    return { ...view, intake };
   });
 }
 
 export default function EngagementPage() {
   const view = useLoaderData<typeof loader>();
-  const { engagement, steps, live, liveNote, timeline, tasks } = view;
+  const { engagement, steps, live, liveNote, timeline, tasks, intake } = view;
   useLiveRevalidation(view.pending ? null : `/app/engagements/${engagement.id}/events`);
   usePolling(view.pending, 1_500);
 
@@ -168,6 +181,8 @@ export default function EngagementPage() {
           </p>
         </section>
       </div>
+
+      {intake ? <IntakePanel engagementId={engagement.id} panel={intake} /> : null}
 
       <section className="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
+import { can } from '../auth/permissions.server';
 import { listEngagements } from '../engagements/engagement-queries.server';
 import { staffRoute } from '../http/route.server';
 import { EmptyState, PageHeader, Pagination, ProgressBar, StatusBadge } from '../ui/components';
@@ -17,17 +18,24 @@ export async function loader(args: LoaderFunctionArgs) {
       after,
       format: dateFormat(staff.timeZone),
     });
-    return { ...page, isFirstPage: !after };
+    return { ...page, isFirstPage: !after, canStart: can(staff.role, 'engagements.assign') };
   });
 }
 
 export default function Engagements() {
-  const { rows, nextCursor, isFirstPage } = useLoaderData<typeof loader>();
+  const { rows, nextCursor, isFirstPage, canStart } = useLoaderData<typeof loader>();
   return (
     <>
       <PageHeader
         title="Engagements"
         description="Every engagement of the firm, most recently changed first."
+        actions={
+          canStart ? (
+            <Link className="button button-primary" to="/app/engagements/intake/new">
+              Collect documents
+            </Link>
+          ) : null
+        }
       />
       <section className="card flush">
         {rows.length === 0 ? (
