@@ -303,7 +303,9 @@ export default function AccountSecurity() {
           <h2 id="mfa-title">Two-step sign-in</h2>
           <p className="muted small">
             {mfa.enabledSince ? `On since ${mfa.enabledSince}, with an authenticator app. ` : ''}
-            {mfa.recoveryCodesLeft} of {mfa.recoveryCodeCount} recovery codes unused.
+            {mfa.recoveryCodesLeft > 0
+              ? `${mfa.recoveryCodesLeft} of ${mfa.recoveryCodeCount} recovery codes unused.`
+              : 'No unused recovery codes: make new ones, so that you can still sign in if you lose your phone.'}
           </p>
           {actionData?.intent === 'regenerate-codes' && actionData.recoveryCodes ? (
             <>

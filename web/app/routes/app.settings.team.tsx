@@ -42,10 +42,13 @@ const grantableRoles = (role: TStaffRole) => staffRoles.filter((r) => r !== 'own
 export async function loader(args: LoaderFunctionArgs) {
   return staffRoute(args, 'users.manage', async ({ staff, em }) => {
     const format = dateFormat(staff.timeZone);
-    const memberships = await em.find(
-      Membership,
-      { organization: staff.organizationId },
-      { populate: ['user'], orderBy: { createdAt: 'asc' } },
+    const memberships = (
+      await em.find(Membership, { organization: staff.organizationId }, { populate: ['user'] })
+    ).sort(
+      (a, b) =>
+        Number(Boolean(a.deactivatedAt)) - Number(Boolean(b.deactivatedAt)) ||
+        staffRoles.indexOf(a.role) - staffRoles.indexOf(b.role) ||
+        a.user.name.localeCompare(b.user.name),
     );
     const userIds = memberships.map((m) => m.user.id);
     const enrolled = new Set(
@@ -337,7 +340,8 @@ export default function Team() {
             two-step sign-in.
           </p>
           {invite?.notice ? <Notice tone="success">{invite.notice}</Notice> : null}
-          <Form method="post" noValidate className="stack">
+          {/* A new form after each sent invitation, so the fields start empty again. */}
+          <Form method="post" noValidate className="stack" key={invite?.notice ?? 'invite'}>
             <CsrfInput />
             <input type="hidden" name="intent" value="invite" />
             <FormError message={invite?.formError} />
@@ -372,7 +376,7 @@ export default function Team() {
           </Form>
           {invitations.length > 0 ? (
             <>
-              <h3 className="small muted">Pending invitations</h3>
+              <h3 className="subsection-title">Pending invitations</h3>
               <ul className="member-list">
                 {invitations.map((invitation) => (
                   <li key={invitation.id}>

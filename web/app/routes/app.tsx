@@ -86,7 +86,7 @@ export default function StaffLayout() {
             <span className="sidebar-user-role">{staff.role}</span>
           </p>
           <NavLink to="/app/account" className={navClass}>
-            Account and security
+            Account
           </NavLink>
           <Form method="post" action="/logout">
             <CsrfInput />

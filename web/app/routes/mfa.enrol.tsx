@@ -47,6 +47,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     return {
       enrolled: false as const,
       redirectTo,
+      uri,
       qrSvg,
       secret: formatTotpSecret(secret),
       accountName: user.email,
@@ -134,7 +135,7 @@ export default function EnrolAuthenticator() {
       </main>
     );
   }
-  const { qrSvg, secret, accountName, issuer, redirectTo } = loaded;
+  const { qrSvg, uri, secret, accountName, issuer, redirectTo } = loaded;
 
   return (
     <main className="auth-page">
@@ -158,6 +159,9 @@ export default function EnrolAuthenticator() {
               {/* The SVG is generated on the server from our own otpauth URI: no user input in it. */}
               <span dangerouslySetInnerHTML={{ __html: qrSvg }} />
             </div>
+            <a className="open-in-app" href={uri}>
+              On this phone? Add it to your authenticator app
+            </a>
             <details className="manual-key">
               <summary>Can’t scan it? Enter the key by hand</summary>
               <dl className="key-list">
