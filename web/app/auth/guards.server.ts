@@ -1,14 +1,12 @@
 import type { AppLoadContext } from '@remix-run/node';
 import { TotpFactor } from '../../../db/auth/totp-factor.entity';
-import { Contact } from '../../../db/clients/contact.entity';
 import { forSystem, forTenant } from '../../../db/tenancy/tenant-context';
 import type { TStaffRole } from '../../../db/users/membership.entity';
 import { Membership } from '../../../db/users/membership.entity';
-import { AppError } from '../../../lib/errors';
 import { RedirectError } from '../http/redirect.server';
 import { mfaEnrolPath, mfaStepPath } from './paths';
 import { orm } from '../services.server';
-import { clearSessionCookie, currentSession, getPortalSession, type TCurrentSession } from './session.server';
+import { clearSessionCookie, currentSession, type TCurrentSession } from './session.server';
 
 /** The signed-in staff member, as loaded fresh for this request. */
 export interface TStaff {
@@ -20,16 +18,6 @@ export interface TStaff {
   timeZone: string;
   /** The auth_session row of this request (for "this device" on the sessions list). */
   sessionId: string;
-}
-
-/** The signed-in portal contact: one person of one client of one firm. */
-export interface TPortalContact {
-  contactId: string;
-  clientId: string;
-  organizationId: string;
-  contactName: string;
-  firmName: string;
-  timeZone: string;
 }
 
 export { mfaEnrolPath, mfaStepPath } from './paths';
@@ -175,33 +163,4 @@ export async function optionalStaff(
 ): Promise<{ userId: string; secondFactorPending: boolean } | null> {
   const active = staffSessionOf(await currentSession(request, 'staff'));
   return active ? { userId: active.subject.userId, secondFactorPending: active.secondFactorPending } : null;
-}
-
-export const portalSignInMessage =
-  'Please open the link in the latest email from your accountant to continue. If it has expired, ask them for a new one.';
-
-/** The portal contact signed in with an invitation link, or a 401 page that says how to get in. */
-export async function requirePortalContact(request: Request): Promise<TPortalContact> {
-  const session = await getPortalSession(request);
-  const contactId = session.get('contactId');
-  const clientId = session.get('clientId');
-  const organizationId = session.get('organizationId');
-  if (!contactId || !clientId || !organizationId) throw new AppError('unauthorized', portalSignInMessage);
-
-  const em = forTenant(await orm(), organizationId);
-  const contact = await em.findOne(
-    Contact,
-    { id: contactId, client: clientId, organization: organizationId, portalAccess: true },
-    { populate: ['organization'] },
-  );
-  // A contact whose portal access was withdrawn keeps a cookie that opens nothing; a new link replaces it.
-  if (!contact) throw new AppError('unauthorized', portalSignInMessage);
-  return {
-    contactId,
-    clientId,
-    organizationId,
-    contactName: contact.name,
-    firmName: contact.organization.name,
-    timeZone: contact.organization.settings.timeZone,
-  };
 }

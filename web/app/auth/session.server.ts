@@ -22,7 +22,6 @@
  * Listing and revoking a subject's sessions: db/auth/list-auth-sessions.ts, db/auth/revoke-auth-sessions.ts.
  */
 import { createCookie, type AppLoadContext, type Cookie } from '@remix-run/node';
-import { createCookieSessionStorage, type Session } from '@remix-run/node';
 import type {
   IAuthSession,
   TSessionRevokeReason,
@@ -294,39 +293,4 @@ export function actorOf(subject: TSessionSubject): Pick<TActor, 'type' | 'id'> {
   return subject.kind === 'staff'
     ? { type: 'user', id: subject.userId }
     : { type: 'contact', id: subject.contactId };
-}
-
-// --- portal cookie sessions (until the portal moves to the session store above) -------------------
-
-const twelveHours = 12 * 60 * 60;
-
-/** What a portal session cookie holds: one contact of one client of one firm. */
-export interface TPortalSessionData {
-  contactId: string;
-  clientId: string;
-  organizationId: string;
-}
-
-type Storage<T> = ReturnType<typeof createCookieSessionStorage<T>>;
-let portalStorage: Storage<TPortalSessionData> | undefined;
-
-/** The portal has its own cookie, so a staff member testing the portal keeps both sessions apart. */
-export function portalSessionStorage(): Storage<TPortalSessionData> {
-  const env = webEnv();
-  portalStorage ??= createCookieSessionStorage<TPortalSessionData>({
-    cookie: {
-      name: 'cpa_portal',
-      httpOnly: true,
-      sameSite: 'lax' as const,
-      secure: env.NODE_ENV !== 'development',
-      path: '/',
-      secrets: [env.SESSION_SECRET],
-      maxAge: twelveHours,
-    },
-  });
-  return portalStorage;
-}
-
-export function getPortalSession(request: Request): Promise<Session<TPortalSessionData>> {
-  return portalSessionStorage().getSession(request.headers.get('Cookie'));
 }
