@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs } from '@remix-run/node';
+import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { isUuid } from '../../../lib/ids';
 import { isAppError } from '../../../lib/errors';
@@ -55,6 +55,11 @@ const ZIntakeForm = z.discriminatedUnion('intent', [
   }),
 ]);
 
+/** The JSON answer of a form (a resource route: a plain Response keeps its status). */
+function answer(result: TIntakeActionResult, init: { status: number } = { status: 200 }): Response {
+  return Response.json(result, { ...init, headers: { 'Cache-Control': 'no-store' } });
+}
+
 /** Reviewed field values arrive as `field:<name>` next to the value shown (`original:<name>`). */
 function corrections(form: FormData): { name: string; value: string }[] {
   const changed: { name: string; value: string }[] = [];
@@ -92,7 +97,7 @@ export async function action(args: ActionFunctionArgs) {
     };
     const formId = `${textOf('intent') || 'form'}:${textOf('documentId') || textOf('requestId')}`;
     if (!parsed.success) {
-      return data<TIntakeActionResult>(
+      return answer(
         { ok: false, message: parsed.error.issues[0]?.message ?? 'Check the form.', form: formId },
         { status: 400 },
       );
@@ -115,7 +120,7 @@ export async function action(args: ActionFunctionArgs) {
               : result.clientAskedAgain
                 ? 'Document rejected. The client was emailed the reason and asked again.'
                 : 'Document rejected. The client could not be emailed; the portal shows the reason.';
-          return { ok: true, message, form: formId } satisfies TIntakeActionResult;
+          return answer({ ok: true, message, form: formId });
         }
         case 'waive':
           await waiveIntakeItem(engagementId, {
@@ -123,7 +128,7 @@ export async function action(args: ActionFunctionArgs) {
             reason: input.reason,
             byUserId: by,
           });
-          return { ok: true, message: 'Item waived.', form: formId } satisfies TIntakeActionResult;
+          return answer({ ok: true, message: 'Item waived.', form: formId });
         case 'add': {
           const item = await addIntakeRequest(engagementId, {
             category: input.category,
@@ -132,15 +137,15 @@ export async function action(args: ActionFunctionArgs) {
             note: input.note,
             byUserId: by,
           });
-          return {
+          return answer({
             ok: true,
             message: `“${item.label}” added to the checklist; the client was asked for it.`,
             form: formId,
-          } satisfies TIntakeActionResult;
+          });
         }
         case 'cancel': {
           if (!can(staff.role, 'engagements.assign')) {
-            return data<TIntakeActionResult>(
+            return answer(
               { ok: false, message: 'Only a manager can cancel an engagement.', form: formId },
               { status: 403 },
             );
@@ -151,22 +156,19 @@ export async function action(args: ActionFunctionArgs) {
             notifyClient: input.notifyClient === 'on',
           });
           const failed = result.compensations.filter((c) => !c.ok);
-          return {
+          return answer({
             ok: failed.length === 0,
             message:
               failed.length === 0
                 ? 'Engagement cancelled: requests withdrawn and open tasks closed.'
                 : `Engagement cancelled, but these could not be undone: ${failed.map((f) => `${f.name} (${f.message ?? 'failed'})`).join('; ')}.`,
             form: formId,
-          } satisfies TIntakeActionResult;
+          });
         }
       }
     } catch (error) {
       if (isAppError(error) && (error.code === 'conflict' || error.code === 'invalid_input')) {
-        return data<TIntakeActionResult>(
-          { ok: false, message: error.userMessage, form: formId },
-          { status: 409 },
-        );
+        return answer({ ok: false, message: error.userMessage, form: formId }, { status: 409 });
       }
       throw error;
     }
