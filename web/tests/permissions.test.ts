@@ -40,6 +40,8 @@ type TOutcome =
   | 'portal-login'
   /** 404, the same as a page that does not exist. */
   | 'not-found'
+  /** The route took the request and answered the form itself: 200 or 400 (an incomplete form). */
+  | 'answered'
   | { status: number; location?: string | RegExp };
 
 type TExpect = Record<TRole, TOutcome>;
@@ -132,6 +134,33 @@ const matrix: Record<string, TCase[]> = {
       expect: staff(allStaff, { status: 302, location: absolute }),
     },
   ],
+  'app.engagements.$engagementId_.tax-return.tsx': [
+    {
+      method: 'POST',
+      path: (f) => `/app/engagements/${f.petes.taxReturnId}/tax-return`,
+      form: () => ({}),
+      // A resource route: it answers an incomplete form with its message (JSON).
+      expect: staff(allStaff, 'answered'),
+    },
+  ],
+  'app.engagements.$engagementId_.close.tsx': [
+    {
+      method: 'POST',
+      path: (f) => `/app/engagements/${f.petes.closeId}/close`,
+      form: () => ({}),
+      // A resource route: it answers an incomplete form with its message (JSON).
+      expect: staff(allStaff, 'answered'),
+    },
+  ],
+  'app.engagements.intake.new.tsx': [
+    { method: 'GET', path: () => '/app/engagements/intake/new', expect: staff(['owner', 'manager']) },
+    {
+      method: 'POST',
+      path: () => '/app/engagements/intake/new',
+      form: () => ({}),
+      expect: staff(['owner', 'manager'], { status: 400 }),
+    },
+  ],
   'app.engagements._index.tsx': [{ method: 'GET', path: () => '/app/engagements', expect: staff(allStaff) }],
   'app.engagements.$engagementId.tsx': [
     { method: 'GET', path: (f) => `/app/engagements/${f.petes.engagementId}`, expect: staff(allStaff) },
@@ -142,6 +171,15 @@ const matrix: Record<string, TCase[]> = {
       path: (f) => `/app/engagements/${f.petes.engagementId}/events`,
       accept: 'text/event-stream',
       expect: staff(allStaff),
+    },
+  ],
+  'app.engagements.$engagementId_.intake.tsx': [
+    {
+      method: 'POST',
+      path: (f) => `/app/engagements/${f.petes.engagementId}/intake`,
+      form: () => ({}),
+      // A resource route: it answers an incomplete form with its message (JSON).
+      expect: staff(allStaff, 'answered'),
     },
   ],
   'app.settings.access.tsx': [
@@ -265,9 +303,10 @@ const matrix: Record<string, TCase[]> = {
     {
       method: 'GET',
       path: () => '/mfa/enrol',
+      // Signed-in staff already have an authenticator: the page says so, with nothing to scan.
       expect: each(
         { status: 302, location: /^\/login/ },
-        Object.fromEntries(staffRoles.map((role) => [role, { status: 302, location: '/app/account' }])),
+        Object.fromEntries(staffRoles.map((role) => [role, 'ok'])),
       ),
     },
   ],
@@ -494,6 +533,8 @@ function matches(response: Response, outcome: TOutcome): boolean {
       return response.status === 401;
     case 'not-found':
       return response.status === 404;
+    case 'answered':
+      return response.status === 200 || response.status === 400;
     default:
       if (response.status !== outcome.status) return false;
       if (outcome.location === undefined) return true;
@@ -570,6 +611,18 @@ describe('another firm’s records', () => {
         contactId: fixtures.otherFirm.contactId,
       });
       if (invite.status !== 404) wrong.push(`${role} invite: ${invite.status}`);
+      const intake = await sessions[role].post(`/app/engagements/${fixtures.otherFirm.engagementId}/intake`, {
+        intent: 'cancel',
+        reason: 'Not ours to cancel',
+      });
+      if (intake.status !== 404) wrong.push(`${role} intake: ${intake.status}`);
+      const taxReturn = await sessions[role].post(
+        `/app/engagements/${fixtures.otherFirm.taxReturnId}/tax-return`,
+        {},
+      );
+      if (taxReturn.status !== 404) wrong.push(`${role} tax return: ${taxReturn.status}`);
+      const close = await sessions[role].post(`/app/engagements/${fixtures.otherFirm.closeId}/close`, {});
+      if (close.status !== 404) wrong.push(`${role} close: ${close.status}`);
     }
     expect(wrong).toEqual([]);
     const em = forSystem(orm, 'test assertions');
@@ -647,6 +700,18 @@ describe('a preparer’s engagements', () => {
     expect(await statusesFor('preparer')).toEqual([404, 404, 404, 404, 404]);
     const complete = await sessions.preparer.post('/app/tasks', { taskId: fixtures.notPetes.taskId });
     expect(complete.status).toBe(404);
+    const intake = await sessions.preparer.post(
+      `/app/engagements/${fixtures.notPetes.engagementId}/intake`,
+      {},
+    );
+    expect(intake.status).toBe(404);
+    const taxReturn = await sessions.preparer.post(
+      `/app/engagements/${fixtures.notPetes.taxReturnId}/tax-return`,
+      {},
+    );
+    expect(taxReturn.status).toBe(404);
+    const close = await sessions.preparer.post(`/app/engagements/${fixtures.notPetes.closeId}/close`, {});
+    expect(close.status).toBe(404);
 
     for (const path of ['/app', '/app/engagements', '/app/clients?q=Nora', '/app/tasks']) {
       const text = visibleText((await sessions.preparer.page(path)).html);

@@ -38,6 +38,10 @@ export interface TClientThings {
   taskId: string;
   /** A task on the engagement that is already done (completing it again is a 409 for whoever may). */
   doneTaskId: string;
+  /** A tax return engagement of the same client, with the same people. */
+  taxReturnId: string;
+  /** A monthly close engagement of the same client, with the same people. */
+  closeId: string;
 }
 
 export interface TAccessFixtures {
@@ -113,7 +117,25 @@ function clientThings(
     title: `Welcome call with ${input.name}`,
     status: 'done',
   });
-  rows.engagements.push(engagement);
+  const taxReturn = buildEngagement(ctx, {
+    organizationId,
+    client,
+    type: 'tax_return',
+    stage: 'preparation',
+    status: 'active',
+    preparerId: input.preparerId ?? null,
+    reviewerId: input.reviewerId ?? null,
+  });
+  const close = buildEngagement(ctx, {
+    organizationId,
+    client,
+    type: 'monthly_close',
+    stage: 'pulling',
+    status: 'active',
+    preparerId: input.preparerId ?? null,
+    reviewerId: input.reviewerId ?? null,
+  });
+  rows.engagements.push(engagement, taxReturn, close);
   rows.documents.push(document);
   rows.invoices.push(invoice);
   rows.tasks.push(task, doneTask);
@@ -126,6 +148,8 @@ function clientThings(
     invoiceId: invoice.id,
     taskId: task.id,
     doneTaskId: doneTask.id,
+    taxReturnId: taxReturn.id,
+    closeId: close.id,
   };
 }
 
