@@ -116,7 +116,7 @@ export function isStaffRole(role: TRole): role is TStaffRole {
 /**
  * Which engagements a staff member may see: all of the firm's, or only those they are assigned to
  * (as preparer or reviewer). Preparers see only their own unless the firm lets them see all.
- * Clients, tasks and documents follow their engagements (see web/app/auth/engagement-scope.server.ts).
+ * Clients, tasks and documents follow their engagements (see web/app/engagements/engagement-scope.server.ts).
  */
 export type TEngagementVisibility = { kind: 'all' } | { kind: 'assigned'; userId: string };
 
