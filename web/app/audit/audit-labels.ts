@@ -37,7 +37,7 @@ const actionLabels: Record<string, string> = {
   'document.downloaded': 'Document downloaded',
   'document.extraction_recorded': 'Document fields extracted',
   'document.recorded': 'Document uploaded',
-  'document.rejected': 'Document rejected (client asked again)',
+  'document.rejected': 'Document rejected',
   'document.unreadable': 'Document could not be read',
   'document.viewed': 'Document viewed',
   'document_request.created': 'Document requested',
