@@ -88,15 +88,19 @@ export async function loader(args: LoaderFunctionArgs) {
   });
 }
 
-const ZRole = z.enum(staffRoles, 'Choose a role');
-const ZInvite = z.object({
-  email: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.email('Enter their email address, for example name@firm.com')),
-  role: ZRole,
-});
+/** The form schemas (built on demand: staffRoles comes from an entity module the browser must not load). */
+function teamForms() {
+  const ZRole = z.enum(staffRoles, 'Choose a role');
+  const ZInvite = z.object({
+    email: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.email('Enter their email address, for example name@firm.com')),
+    role: ZRole,
+  });
+  return { ZRole, ZInvite };
+}
 
 type TIntent =
   | 'invite'
@@ -148,6 +152,7 @@ export async function action(args: ActionFunctionArgs) {
     const form = await args.request.formData();
     const intent = formText(form, 'intent') as TIntent;
     const manager: TManager = { userId: staff.userId, role: staff.role };
+    const { ZRole, ZInvite } = teamForms();
     const id = z.uuid().safeParse(form.get('id'));
 
     try {

@@ -1,6 +1,6 @@
 import { data } from '@remix-run/node';
 import type { ActionFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Form, Link, useActionData, useNavigation } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { passwordResetMinutes, requestPasswordReset } from '../../../db/auth/password-reset';
 import { formText } from '../auth/form-text.server';
@@ -19,8 +19,6 @@ const ZForgotPasswordForm = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email('Enter your email address, for example name@firm.com')),
 });
 
-const resetRequestedMessage = `If an account exists for that email, we have sent it a link to choose a new password. The link works for ${passwordResetMinutes} minutes.`;
-
 interface TForgotResult {
   sent: boolean;
   fieldErrors: TFieldErrors;
@@ -37,7 +35,7 @@ const reply = (fields: Partial<TForgotResult>): TForgotResult => ({
 });
 
 export function loader() {
-  return null;
+  return { linkMinutes: passwordResetMinutes };
 }
 
 /**
@@ -73,6 +71,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function ForgotPassword() {
+  const { linkMinutes } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   return (
@@ -84,7 +83,10 @@ export default function ForgotPassword() {
         <h1>Reset your password</h1>
         {result?.sent ? (
           <>
-            <Notice tone="success">{resetRequestedMessage}</Notice>
+            <Notice tone="success">
+              If an account exists for that email, we have sent it a link to choose a new password. The link
+              works for {linkMinutes} minutes.
+            </Notice>
             <p className="muted">
               Nothing arrived? Check your spam folder, and that you typed the address you sign in with.
             </p>
