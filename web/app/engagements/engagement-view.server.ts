@@ -7,6 +7,7 @@ import {
   type TOnboardingStatus,
 } from '../../../workflows/onboarding/client-onboarding.contracts';
 import { readOnboardingState, type TOnboardingLiveState } from '../onboarding/onboarding-workflow.server';
+import { documentIntakeWorkflowId } from '../../../workflows/intake/document-intake.contracts';
 import { temporalUiUrl } from '../temporal/temporal.server';
 import type { TEngagementVisibility } from '../auth/permissions.server';
 import type { TDateFormat } from '../ui/dates.server';
@@ -167,7 +168,12 @@ export async function engagementView(
     },
     steps: stageSteps(engagement.type, stage, completed),
     live: status ? liveDetails(status, format) : null,
-    liveNote: liveNote(live),
+    // A document intake shows its live state (or why it cannot) in its own panel (intake-view.server.ts).
+    liveNote:
+      engagement.type === 'document_intake' &&
+      engagement.workflowId === documentIntakeWorkflowId(engagement.id)
+        ? null
+        : liveNote(live),
     timeline: await engagementTimeline(em, { ...input, type: engagement.type }),
     tasks: await engagementOpenTasks(em, input),
     workflowId: engagement.workflowId,
