@@ -387,15 +387,25 @@ export async function monthlyCloseWorkflow(
   const handleAnswers = async () => {
     while (pending.answers.length > 0) {
       const submission = pending.answers.shift()!;
-      const recorded = await tracker.attempt('recordCloseAnswers', () =>
-        acts.recordCloseAnswers({
-          organizationId: input.organizationId,
-          engagementId,
-          contactId: submission.contactId,
-          answers: submission.answers,
-          submittedAt: submission.submittedAt,
-        }),
-      );
+      let recorded: Awaited<ReturnType<typeof acts.recordCloseAnswers>>;
+      try {
+        recorded = await tracker.attempt('recordCloseAnswers', () =>
+          acts.recordCloseAnswers({
+            organizationId: input.organizationId,
+            engagementId,
+            contactId: submission.contactId,
+            answers: submission.answers,
+            submittedAt: submission.submittedAt,
+          }),
+        );
+      } catch (error) {
+        // Answers the portal should not have let through (another client's question, a category not
+        // offered) are refused as a whole; the close goes on and the client can answer again.
+        if (isCancellation(error)) throw error;
+        log.warn('client answers refused', { error: String(error) });
+        await tracker.note('answers_refused', 'Answers from the portal were refused; the questions stay open');
+        continue;
+      }
       const answered = recorded.outcomes.filter((o) => o.outcome !== 'ignored').length;
       if (answered > 0) await tracker.note('client_answered', `The client answered ${answered} question(s)`);
       for (const questionId of recorded.toWriteBack) await writeBack(questionId);
