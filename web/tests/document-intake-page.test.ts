@@ -29,6 +29,7 @@ import {
   type TDocumentIntakeStatus,
 } from '../../workflows/intake/document-intake.contracts';
 import { taskQueues } from '../../workflows/shared/task-queues';
+import { signInPortalContact } from './support/access-fixtures';
 import { HttpSession, locationOf, signInStaff, visibleText } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
@@ -328,6 +329,47 @@ describe('document intake in the staff app', () => {
     const page = visibleText((await session.page(`/app/engagements/${ctx.engagementId}`)).html);
     expect(page).toContain('Withdrawn');
     expect(page).not.toContain('Save review');
+  });
+
+  it('shows the client the documents still needed, with the reason a file was rejected', async () => {
+    const ctx = await startIntake();
+    const w2 = (await status(ctx.engagementId)).checklist.find((i) => i.key === 'w2')!;
+    await upload(ctx, w2.requestId);
+    const waiting = await waitFor(ctx.engagementId, (s) => s.documents[0]?.status === 'needs_review');
+    const rejected = await postIntake(ctx.engagementId, {
+      intent: 'review',
+      documentId: waiting.documents[0]!.documentId!,
+      decision: 'reject',
+      reason: 'Box 1 is cut off in the photo.',
+    });
+    expect(rejected).toMatchObject({ status: 200, body: { ok: true } });
+
+    const client = new HttpSession(platform.web.url);
+    await signInPortalContact(client, platform.orm, {
+      organizationId: platform.demoFirmId,
+      contactId: ctx.contactId,
+    });
+    const page = await client.page(`/portal/engagements/${ctx.engagementId}/documents`);
+    expect(page.status).toBe(200);
+    const text = visibleText(page.html);
+    expect(text).toContain('Documents we need');
+    expect(text).toContain('Form W-2 for 2026 from each employer');
+    expect(text).toContain(
+      'We could not use the file you sent: Box 1 is cut off in the photo. Please upload it again.',
+    );
+    expect(text).toContain("Driver's license or passport");
+
+    const stranger = await em().findOneOrFail(
+      Contact,
+      { organization: platform.demoFirmId, portalAccess: true, client: { $ne: ctx.clientId } },
+      { orderBy: { createdAt: 'desc' } },
+    );
+    const other = new HttpSession(platform.web.url);
+    await signInPortalContact(other, platform.orm, {
+      organizationId: platform.demoFirmId,
+      contactId: stranger.id,
+    });
+    expect((await other.get(`/portal/engagements/${ctx.engagementId}/documents`)).status).toBe(404);
   });
 
   it('answers 404 to a preparer who is not on the engagement', async () => {
