@@ -33,7 +33,7 @@ import { demoLogins } from '../../db/seed/demo-logins';
 import { forSystem } from '../../db/tenancy/tenant-context';
 import { Membership, type TStaffRole } from '../../db/users/membership.entity';
 import { SensitiveString } from '../../lib/crypto/sensitive-string';
-import { generateTotpSecret, totpCode } from '../../lib/crypto/totp';
+import { formatTotpSecret, generateTotpSecret, totpCode } from '../../lib/crypto/totp';
 import { waitForEmails } from '../../tests/support/mailbox';
 import { HttpSession, locationOf, signInStaff, visibleText, type TStaffLogin } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
@@ -123,9 +123,13 @@ async function setSessionTimes(sessionId: string, values: Record<string, Date>) 
   await forSystem(orm, 'test setup').nativeUpdate(AuthSession, { id: sessionId }, values);
 }
 
-/** Every staff route (flat-routes file names): its URL, with a placeholder ID for each dynamic segment. */
-function staffRoutes(): { path: string; hasAction: boolean }[] {
-  const routes = new Map<string, boolean>();
+/**
+ * Every staff route (flat-routes file names): its URL, with a placeholder ID for each dynamic
+ * segment, and whether it answers GET (a loader or a page) and POST (an action). A resource route
+ * with only an action answers GET with Remix's own 400, running no code of ours.
+ */
+function staffRoutes(): { path: string; hasGet: boolean; hasAction: boolean }[] {
+  const routes = new Map<string, { hasGet: boolean; hasAction: boolean }>();
   for (const file of readdirSync(routesDir).filter((name) => /^app[.]/.test(name))) {
     const segments = file
       .replace(/\.tsx?$/, '')
@@ -133,18 +137,25 @@ function staffRoutes(): { path: string; hasAction: boolean }[] {
       .filter((segment) => segment !== '_index')
       .map((segment) => segment.replace(/_$/, ''))
       .map((segment) => (segment.startsWith('$') ? placeholderId : segment));
-    const hasAction = /export (async )?function action\b|export const action\b/.test(
-      readFileSync(path.join(routesDir, file), 'utf8'),
-    );
+    const source = readFileSync(path.join(routesDir, file), 'utf8');
+    const exports = (name: string) =>
+      new RegExp(`export (async )?function ${name}\\b|export const ${name}\\b`).test(source);
     const url = `/${segments.join('/')}`;
-    routes.set(url, (routes.get(url) ?? false) || hasAction);
+    const known = routes.get(url) ?? { hasGet: false, hasAction: false };
+    routes.set(url, {
+      hasGet: known.hasGet || exports('loader') || /export default/.test(source),
+      hasAction: known.hasAction || exports('action'),
+    });
   }
   return [...routes]
-    .map(([url, hasAction]) => ({ path: url, hasAction }))
+    .map(([url, methods]) => ({ path: url, ...methods }))
     .sort((a, b) => a.path.localeCompare(b.path));
 }
 
-const staffRoutePaths = () => staffRoutes().map((route) => route.path);
+const staffRoutePaths = () =>
+  staffRoutes()
+    .filter((route) => route.hasGet)
+    .map((route) => route.path);
 
 beforeAll(async () => {
   platform = await startTestPlatform({
@@ -178,8 +189,9 @@ describe('the second factor', () => {
     expect(routes.map((route) => route.path)).toEqual(
       expect.arrayContaining(['/app', '/app/account', '/app/settings/team', '/app/clients']),
     );
-    for (const { path: pathname, hasAction } of routes) {
-      for (const method of hasAction ? (['GET', 'POST'] as const) : (['GET'] as const)) {
+    for (const { path: pathname, hasGet, hasAction } of routes) {
+      const methods = [...(hasGet ? ['GET' as const] : []), ...(hasAction ? ['POST' as const] : [])];
+      for (const method of methods) {
         const response =
           method === 'GET'
             ? await session.get(pathname)
@@ -770,6 +782,13 @@ describe('sign-in audit trail', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]!.details).toEqual({ reason: 'wrong_password' });
     expect(failed[0]!.ip).toMatch(/127\.0\.0\.1/);
+  });
+
+  it('lists every demo staff member’s authenticator key in the README, as the seed derives it', () => {
+    const readme = readFileSync(path.join(routesDir, '../../../README.md'), 'utf8');
+    for (const login of demoLogins.filter((l) => l.totpSecret)) {
+      expect(readme).toContain(`| ${login.role.padEnd(8)} | ${formatTotpSecret(login.totpSecret!)} |`);
+    }
   });
 
   it('sends HSTS, frame-ancestors none, a referrer policy and nosniff outside development', async () => {
