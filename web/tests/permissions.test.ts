@@ -240,6 +240,15 @@ const matrix: Record<string, TCase[]> = {
       expect: staff(['owner', 'admin'], { status: 400 }),
     },
   ],
+  'app.tax-season.tsx': [
+    { method: 'GET', path: () => '/app/tax-season', expect: staff(['owner', 'manager']) },
+    {
+      method: 'POST',
+      path: () => '/app/tax-season',
+      form: () => ({}),
+      expect: staff(['owner', 'manager'], { status: 400 }),
+    },
+  ],
   'app.tasks.tsx': [
     { method: 'GET', path: () => '/app/tasks', expect: staff(allStaff) },
     {
@@ -343,6 +352,15 @@ const matrix: Record<string, TCase[]> = {
     { method: 'GET', path: () => '/portal/account', expect: portal() },
     { method: 'POST', path: () => '/portal/account', form: () => ({}), expect: portal({ status: 400 }) },
   ],
+  'portal.close.$engagementId.questions.tsx': [
+    { method: 'GET', path: (f) => `/portal/close/${f.ava.closeId}/questions`, expect: portal() },
+    {
+      method: 'POST',
+      path: (f) => `/portal/close/${f.ava.closeId}/questions`,
+      form: () => ({}),
+      expect: portal('answered'),
+    },
+  ],
   'portal.connect.quickbooks.tsx': [
     { method: 'GET', path: () => '/portal/connect/quickbooks', expect: portal() },
   ],
@@ -358,6 +376,18 @@ const matrix: Record<string, TCase[]> = {
   ],
   'portal.engagements.$engagementId.tsx': [
     { method: 'GET', path: (f) => `/portal/engagements/${f.ava.engagementId}`, expect: portal() },
+  ],
+  'portal.engagements.$engagementId_.approve.tsx': [
+    { method: 'GET', path: (f) => `/portal/engagements/${f.ava.taxReturnId}/approve`, expect: portal() },
+    {
+      method: 'POST',
+      path: (f) => `/portal/engagements/${f.ava.taxReturnId}/approve`,
+      form: () => ({}),
+      expect: portal('answered'),
+    },
+  ],
+  'portal.engagements.$engagementId_.documents.tsx': [
+    { method: 'GET', path: (f) => `/portal/engagements/${f.ava.engagementId}/documents`, expect: portal() },
   ],
   'portal.invite.$token.tsx': [
     { method: 'GET', path: () => '/portal/invite/not-a-real-token', expect: everyone('not-found') },
@@ -641,11 +671,14 @@ describe('another firm’s records', () => {
 });
 
 describe('another client of the same firm, in the portal', () => {
-  it('answers 404 for their engagement, document and invoice', async () => {
+  it('answers 404 for their engagement, document, invoice, checklist, approval and questions', async () => {
     const paths = [
       `/portal/engagements/${fixtures.petes.engagementId}`,
       `/portal/documents/${fixtures.petes.documentId}`,
       `/portal/invoices/${fixtures.petes.invoiceId}`,
+      `/portal/engagements/${fixtures.petes.engagementId}/documents`,
+      `/portal/engagements/${fixtures.petes.taxReturnId}/approve`,
+      `/portal/close/${fixtures.petes.closeId}/questions`,
       `/portal/engagements/${fixtures.otherFirm.engagementId}`,
       `/portal/documents/${fixtures.otherFirm.documentId}`,
       `/portal/invoices/${fixtures.otherFirm.invoiceId}`,
@@ -655,6 +688,16 @@ describe('another client of the same firm, in the portal', () => {
       expect(response.status, path).toBe(404);
       await response.body?.cancel();
     }
+  });
+
+  it('cannot answer their month-end questions or sign their tax return approval', async () => {
+    const answers = await sessions.client.post(`/portal/close/${fixtures.petes.closeId}/questions`, {});
+    expect(answers.status).toBe(404);
+    const approval = await sessions.client.post(
+      `/portal/engagements/${fixtures.petes.taxReturnId}/approve`,
+      {},
+    );
+    expect(approval.status).toBe(404);
   });
 
   it('shows only the client’s own engagements, documents and invoices on the portal home', async () => {
