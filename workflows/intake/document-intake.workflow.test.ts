@@ -13,6 +13,7 @@ import { forSystem } from '../../db/tenancy/tenant-context';
 import { listEmails, waitForEmails } from '../../tests/support/mailbox';
 import { scenarioPdf, startIntakeHarness, type TIntakeHarness } from '../../tests/support/document-intake';
 import { updateRejectionMessage, type TReminderCadence } from '../shared/engagement.contracts';
+import { engagementTypeKey, organizationIdKey, stageKey } from '../shared/search-attributes';
 import {
   addDocumentRequestUpdate,
   cancelEngagementUpdate,
@@ -153,11 +154,15 @@ describe('document intake workflow', () => {
       await uploadFor(ctx.handle, ctx, item(ctx.status, 'id-document').requestId, scenarioPdf('clear'));
       await uploadFor(ctx.handle, ctx, item(ctx.status, 'prior-year-return').requestId, scenarioPdf('clear'));
       const result = await ctx.handle.result();
-      await recordHistory(ctx.handle.workflowId, 'all-documents-accepted');
+      await recordHistory(ctx.handle.workflowId, 'all-documents-accepted-patched-search-attributes');
       return { ctx, result };
     });
 
     expect(outcome.result).toEqual({ outcome: 'completed', accepted: 2, waived: 0, remindersSent: 0 });
+    const description = await h.temporal.workflow.getHandle(outcome.ctx.handle.workflowId).describe();
+    expect(description.typedSearchAttributes.get(organizationIdKey)).toBe(h.firm.id);
+    expect(description.typedSearchAttributes.get(engagementTypeKey)).toBe('document_intake');
+    expect(description.typedSearchAttributes.get(stageKey)).toBe('completed');
     const engagement = await em().findOneOrFail(Engagement, { id: outcome.ctx.engagementId });
     expect(engagement).toMatchObject({
       type: 'document_intake',

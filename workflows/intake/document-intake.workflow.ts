@@ -4,9 +4,11 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EngagementActivities } from '../../activities/engagements/engagement.activities';
@@ -29,6 +31,7 @@ import {
   type TReminderProgress,
   type TTrackerState,
 } from '../shared/engagement-mechanics';
+import { clientIdKey, engagementTypeKey, organizationIdKey } from '../shared/search-attributes';
 import { taskQueues } from '../shared/task-queues';
 import {
   checklistTemplate,
@@ -712,6 +715,18 @@ export async function documentIntakeWorkflow(
 
   // --- the run ----------------------------------------------------------------------------------------
   const run = await cancellation.run(async (): Promise<TDocumentIntakeResult> => {
+    // A child intake (started by a tax return or close) gets the IDs the Temporal UI filters by.
+    // Guarded: runs recorded before this step replay without it (docs/versioning.md).
+    if (!carried && patched('intake-search-attributes')) {
+      const attributes = workflowInfo().typedSearchAttributes;
+      if (attributes.get(organizationIdKey) === undefined) {
+        upsertSearchAttributes([
+          { key: organizationIdKey, value: input.organizationId },
+          { key: clientIdKey, value: input.clientId },
+          { key: engagementTypeKey, value: 'document_intake' },
+        ]);
+      }
+    }
     if (!policy) {
       const firm =
         input.reminders && input.reviewConfidenceThreshold !== undefined
