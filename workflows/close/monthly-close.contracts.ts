@@ -132,20 +132,21 @@ export interface TCloseScheduleDefinition {
 }
 
 export function closeScheduleDefinition(options: {
-  input: TCloseKickoffInput;
+  input: TCloseKickoffInputIn;
   dayOfMonth: number;
   timeZone: string;
 }): TCloseScheduleDefinition {
+  const input = ZCloseKickoffInput.parse(options.input);
   return {
-    scheduleId: closeScheduleId(options.input.clientId),
+    scheduleId: closeScheduleId(input.clientId),
     dayOfMonth: options.dayOfMonth,
     hour: 6,
     timeZone: options.timeZone,
     catchupWindowMs: 10 * 86_400_000,
     overlap: 'BUFFER_ONE',
     workflowType: closeKickoffWorkflowType,
-    workflowId: `close-kickoff:${options.input.clientId}`,
-    input: options.input,
+    workflowId: `close-kickoff:${input.clientId}`,
+    input,
   };
 }
 

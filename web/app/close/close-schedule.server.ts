@@ -20,7 +20,7 @@ import {
 import {
   closeScheduleDefinition,
   closeScheduleId,
-  type TCloseKickoffInput,
+  type TCloseKickoffInputIn,
   type TCloseScheduleDefinition,
 } from '../../../workflows/close/monthly-close.contracts';
 import {
@@ -65,7 +65,7 @@ function scheduleOptions(definition: TCloseScheduleDefinition, taskQueue: string
 export async function upsertCloseSchedule(
   temporal: Client,
   options: {
-    input: TCloseKickoffInput;
+    input: TCloseKickoffInputIn;
     dayOfMonth: number;
     timeZone: string;
     /** Where the kickoff runs (tests use their own queue). */
