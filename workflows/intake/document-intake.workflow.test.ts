@@ -250,6 +250,36 @@ describe('document intake workflow', () => {
     ]);
   });
 
+  it('plans the due date as a durable deadline and notes on the timeline when it passes', async () => {
+    const dueAt = new Date(Date.now() + 4_000).toISOString();
+    const ctx = await h.withWorkers(async (queues) => {
+      const started = await begin(queues, { dueAt });
+      expect(started.status.nextDeadline).toEqual({ label: 'Documents due', at: dueAt });
+      const row = await em().findOneOrFail(Engagement, { id: started.engagementId });
+      expect(row.dueAt?.toISOString()).toBe(dueAt);
+      const passed = await h.waitForStatus(started.handle, (s) => s.nextDeadline === null);
+      expect(passed.stage).toBe('collecting');
+      await expect
+        .poll(async () =>
+          (await em().find(EngagementEvent, { engagement: started.engagementId })).map((e) => e.kind),
+        )
+        .toContain('deadline_passed');
+      await started.handle.executeUpdate(cancelEngagementUpdate, {
+        args: [{ reason: 'Test finished', byUserId: h.preparer.id, notifyClient: false }],
+      });
+      return started;
+    });
+    const event = await em().findOneOrFail(EngagementEvent, {
+      engagement: ctx.engagementId,
+      kind: 'deadline_passed',
+    });
+    expect(event.message).toBe('The documents were due; 2 documents still missing');
+    const engagement = await em().findOneOrFail(Engagement, { id: ctx.engagementId });
+    expect(engagement.dueAt).toBeNull();
+    const [request] = await waitForEmails(ctx.client.email, 1);
+    expect(request?.text).toMatch(/by \w+day, \w+ \d+, \d{4}/);
+  });
+
   it('shows why a reminder did not go out when the client has no portal contact', async () => {
     await h.withWorkers(async (queues) => {
       const ctx = await begin(queues, {
