@@ -10,6 +10,17 @@ import {
   type TIntakeStage,
 } from '../../../workflows/intake/document-intake.contracts';
 
+import {
+  taxReturnStageInfo,
+  taxReturnSteps,
+  type TTaxReturnStage,
+} from '../../../workflows/tax-return/tax-return.contracts';
+import {
+  monthlyCloseStageInfo,
+  monthlyCloseSteps,
+  type TMonthlyCloseStage,
+} from '../../../workflows/close/monthly-close.contracts';
+
 export interface TStageStep {
   stage: string;
   label: string;
@@ -45,9 +56,29 @@ export function stageLabel(type: TEngagementType, stage: string): string {
     case 'document_intake':
       return isIntakeStage(stage) ? intakeStageInfo[stage].label : humanize(stage);
     case 'tax_return':
+      return stage in taxReturnStageInfo ? taxReturnStageInfo[stage as TTaxReturnStage].label : humanize(stage);
     case 'monthly_close':
-      return humanize(stage);
+      return stage in monthlyCloseStageInfo ? monthlyCloseStageInfo[stage as TMonthlyCloseStage].label : humanize(stage);
   }
+}
+
+/** A workflow's steps marked done, current or upcoming; a stage off the path (cancelled) shows alone. */
+function workflowSteps<S extends string>(
+  steps: readonly S[],
+  info: Record<S, { label: string }>,
+  current: string,
+  completed: boolean,
+): TStageStep[] {
+  const index = steps.indexOf(current as S);
+  if (index < 0) {
+    const label = current in info ? info[current as S].label : humanize(current);
+    return [{ stage: current, label, state: completed ? 'done' : 'current' }];
+  }
+  return steps.map((stage, i) => ({
+    stage,
+    label: info[stage].label,
+    state: completed || i < index ? 'done' : i === index ? 'current' : 'upcoming',
+  }));
 }
 
 /** The stepper of an engagement: every stage of its workflow, marked done, current or upcoming. */
@@ -77,8 +108,8 @@ export function stageSteps(type: TEngagementType, current: string, completed: bo
       }
       return [{ stage: current, label: humanize(current), state: completed ? 'done' : 'current' }];
     case 'tax_return':
+      return workflowSteps(taxReturnSteps, taxReturnStageInfo, current, completed);
     case 'monthly_close':
-      // Their workflows (and stage lists) are not built yet: show the stored stage alone.
-      return [{ stage: current, label: humanize(current), state: completed ? 'done' : 'current' }];
+      return workflowSteps(monthlyCloseSteps, monthlyCloseStageInfo, current, completed);
   }
 }

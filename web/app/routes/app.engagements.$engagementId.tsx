@@ -4,6 +4,10 @@ import { engagementView, pendingEngagementView } from '../engagements/engagement
 import { can } from '../auth/permissions.server';
 import { IntakePanel } from '../intake/intake-panel';
 import { intakePanel } from '../intake/intake-view.server';
+import { TaxReturnPanel } from '../tax-return/tax-return-panel';
+import { taxReturnPanel } from '../tax-return/tax-return-view.server';
+import { ClosePanel } from '../close/close-panel';
+import { closePanel } from '../close/close-view.server';
 import { isUuid } from '../../../lib/ids';
 import { notFound, staffRoute } from '../http/route.server';
 import { EmptyState, Notice, PageHeader, ProgressBar, StatusBadge } from '../ui/components';
@@ -43,13 +47,37 @@ export async function loader(args: LoaderFunctionArgs) {
           canWork: can(staff.role, 'engagements.work'),
           canCancel: can(staff.role, 'engagements.assign'),
         });
-    return { ...view, intake };
+    const taxReturn = view.pending
+      ? null
+      : await taxReturnPanel(em, {
+          organizationId: staff.organizationId,
+          engagementId,
+          userId: staff.userId,
+          format: input.format,
+          can: {
+            work: can(staff.role, 'engagements.work'),
+            approve: can(staff.role, 'engagements.approve'),
+            assign: can(staff.role, 'engagements.assign'),
+            invoices: can(staff.role, 'invoices.manage'),
+          },
+        });
+    const close = view.pending
+      ? null
+      : await closePanel(em, {
+          organizationId: staff.organizationId,
+          engagementId,
+          format: input.format,
+          canWork: can(staff.role, 'engagements.work'),
+          canApprove: can(staff.role, 'engagements.approve'),
+          canCancel: can(staff.role, 'engagements.assign'),
+        });
+    return { ...view, intake, taxReturn, close };
   });
 }
 
 export default function EngagementPage() {
   const view = useLoaderData<typeof loader>();
-  const { engagement, steps, live, liveNote, timeline, tasks, intake } = view;
+  const { engagement, steps, live, liveNote, timeline, tasks, intake, taxReturn, close } = view;
   useLiveRevalidation(view.pending ? null : `/app/engagements/${engagement.id}/events`);
   usePolling(view.pending, 1_500);
 
@@ -182,6 +210,8 @@ export default function EngagementPage() {
         </section>
       </div>
 
+      {taxReturn ? <TaxReturnPanel engagementId={engagement.id} panel={taxReturn} /> : null}
+      {close ? <ClosePanel engagementId={engagement.id} panel={close} /> : null}
       {intake ? <IntakePanel engagementId={engagement.id} panel={intake} /> : null}
 
       <section className="card" aria-labelledby="timeline-title">
