@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseEnv, zPort } from '../../lib/env';
 import { checkLedgerEnv, ledgerEnvFields } from '../../integrations/ledger/ledger-env';
+import { paymentsEnvShape, requirePaymentsSettings } from '../../integrations/payments/payments-config';
 import {
   documentAiEnvShape,
   requireAzureDocumentAiSettings,
@@ -71,6 +72,8 @@ function webEnvSchema(source: Record<string, string | undefined>) {
     ...documentAiEnvShape,
     /** Ledger: `local` QuickBooks sandbox (default outside production) or `quickbooks` (integrations/ledger/ledger-env.ts). */
     ...ledgerEnvFields(nodeEnv),
+    /** Payments: `local` (default outside production) or `stripe` (integrations/payments/payments-config.ts). */
+    ...paymentsEnvShape,
   });
 }
 
@@ -80,7 +83,10 @@ export type TWebEnv = z.infer<ReturnType<typeof webEnvSchema>>;
 export function parseWebEnv(source: Record<string, string | undefined> = process.env): TWebEnv {
   const env = parseEnv(
     'web',
-    webEnvSchema(source).superRefine(...requireAzureDocumentAiSettings).superRefine(checkLedgerEnv),
+    webEnvSchema(source)
+      .superRefine(...requireAzureDocumentAiSettings)
+      .superRefine(...requirePaymentsSettings('web'))
+      .superRefine(checkLedgerEnv),
     source,
   );
   return {
