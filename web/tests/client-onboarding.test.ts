@@ -356,7 +356,7 @@ describe('client onboarding', () => {
     const redeemed = await portal.get(link.pathname);
     expect(redeemed.status).toBe(302);
     expect(locationOf(redeemed)).toBe('/portal');
-    expect(portal.cookie('cpa_portal')).toBeDefined();
+    expect(portal.cookie('cpa_portal_session')).toBeDefined();
     expect(portal.cookie('cpa_session')).toBeUndefined();
 
     const home = await portal.page('/portal');
