@@ -87,6 +87,8 @@ export const ZMonthlyCloseInput = z.object({
   assigneeUserId: z.uuid().nullable(),
   startedByUserId: z.uuid().optional(),
   timing: ZCloseTiming.default(ZCloseTiming.parse({})),
+  /** Continue as new past this many history events (default: the shared limit); tests lower it. */
+  maxHistoryEvents: z.number().int().min(50).optional(),
   /** Where the QuickBooks activities run (tests give each run its own queue). */
   integrationsTaskQueue: z.string().min(1).max(200).default(taskQueues.integrations),
 });

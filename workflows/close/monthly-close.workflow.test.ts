@@ -257,9 +257,9 @@ function ledgerChanged(books: TBooks, entity: string, entityId: string) {
   };
 }
 
-async function recordHistory(workflowId: string, name: string): Promise<void> {
+async function recordHistory(workflowId: string, name: string, runId?: string): Promise<void> {
   if (process.env.CPA_RECORD_HISTORIES !== '1') return;
-  const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await temporal.client.workflow.getHandle(workflowId, runId).fetchHistory();
   const dir = new URL('../../tests/histories/monthly-close/', import.meta.url);
   await mkdir(dir, { recursive: true });
   const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
@@ -273,7 +273,8 @@ describe('monthly close workflow', () => {
     let retriedWriteBack: string | null = null;
     const { engagementId, result } = await withWorkers(
       async (taskQueue) => {
-        const handle = await start(taskQueue, closeInput(taskQueue, books));
+        // A low history limit: the close continues as new while it waits in reconciliation.
+        const handle = await start(taskQueue, closeInput(taskQueue, books, { maxHistoryEvents: 100 }));
         const asked = await waitFor(
           statusOf(handle),
           (s) => s.stage === 'collecting' && s.questions.total > 0 && s.waitingFor !== null,
@@ -395,7 +396,10 @@ describe('monthly close workflow', () => {
         });
         await handle.signal(ledgerChangedSignal, ledgerChanged(books, 'Purchase', fee.Id));
         const outcome = await handle.result();
-        await recordHistory(handle.workflowId, 'questions-writeback-reconcile-report');
+        const firstRun = await temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
+        expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+        await recordHistory(handle.workflowId, 'questions-writeback-reconcile', handle.firstExecutionRunId);
+        await recordHistory(handle.workflowId, 'continued-reconcile-report');
         return { engagementId: asked.engagementId, result: outcome };
       },
       (activities) => ({

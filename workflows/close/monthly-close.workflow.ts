@@ -522,12 +522,12 @@ export async function monthlyCloseWorkflow(
   };
 
   const maybeContinueAsNew = async () => {
-    if (intake !== null || !shouldContinueAsNew()) return;
-    await continueAsNewWith<typeof monthlyCloseWorkflow>(monthlyCloseWorkflowType, rawInput, {
-      engagementId,
-      tracker: tracker.state(),
-      state,
-    });
+    if (intake !== null || !shouldContinueAsNew({ maxEvents: input.maxHistoryEvents })) return;
+    // The state is read after every handler finished, so nothing a handler changes is left behind.
+    await continueAsNewWith<typeof monthlyCloseWorkflow>(monthlyCloseWorkflowType, () => [
+      rawInput,
+      { engagementId, tracker: tracker.state(), state: clonePlain(state) },
+    ]);
   };
 
   // --- the stages ----------------------------------------------------------------------------------

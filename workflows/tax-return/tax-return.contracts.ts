@@ -117,6 +117,8 @@ export const ZTaxReturnInput = z.object({
   timing: ZTaxReturnTiming.default(ZTaxReturnTiming.parse({})),
   /** Set when started by a bulk start (its workflow ID), so a retried batch knows its own starts. */
   bulkStartId: z.string().max(200).optional(),
+  /** Continue as new past this many history events (default: the shared limit); tests lower it. */
+  maxHistoryEvents: z.number().int().min(50).optional(),
   /** Where the payment provider's activities run (tests give each run its own queue). */
   integrationsTaskQueue: z.string().min(1).max(200).default(taskQueues.integrations),
 });

@@ -511,6 +511,44 @@ describe('tax return workflow', () => {
     });
   });
 
+  it('continues as new at a quiet stage when its history grows, carrying reviews, tasks and deadlines', async () => {
+    const client = await newClient();
+    await withWorkers(async (run) => {
+      const handle = await start(run, returnInput(run, client, { fee: null, maxHistoryEvents: 50 }));
+      const opened = await waitForStage(handle, 'intake');
+      await finishIntake(opened.engagementId);
+      await waitForStage(handle, 'preparation');
+      await handle.executeUpdate(submitForReviewUpdate, { args: [{ byUserId: preparer.id, summary }] });
+      await waitForStage(handle, 'review');
+      await handle.executeUpdate(sendBackUpdate, {
+        args: [{ byUserId: reviewer.id, reason: 'Missing the charitable contribution receipts.' }],
+      });
+      await waitForStage(handle, 'preparation');
+      await handle.executeUpdate(submitForReviewUpdate, { args: [{ byUserId: preparer.id, summary }] });
+      const reviewing = await waitForStage(handle, 'review');
+      expect(reviewing.reviews.map((r) => r.outcome)).toEqual(['sent_back', 'pending']);
+      expect(reviewing.nextDeadline?.label).toMatch(/Escalation|Filing deadline/);
+      expect(reviewing.openTasks).toEqual([expect.objectContaining({ assigneeRole: 'reviewer' })]);
+      await handle.executeUpdate(approveReturnUpdate, { args: [{ byUserId: reviewer.id }] });
+      await waitForStage(handle, 'client_approval');
+      await signApproval(opened.engagementId, client, 1, handle);
+      await waitForStage(handle, 'filing');
+      await handle.executeUpdate(recordFilingUpdate, {
+        args: [{ byUserId: preparer.id, confirmationNumber: '65432120271059xyz876' }],
+      });
+      expect(await handle.result()).toEqual({ outcome: 'filed', confirmationNumber: '65432120271059xyz876', reviewRounds: 2 });
+      const firstRun = await temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
+      expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+      const em = forSystem(orm, 'test assertions');
+      expect(await em.findOneOrFail(Engagement, { id: opened.engagementId })).toMatchObject({ status: 'completed' });
+      expect(await em.count(Task, { engagement: opened.engagementId, status: 'open' })).toBe(0);
+      // One timeline, keyed by the first run: no event lost or written twice across runs.
+      const events = await em.find(EngagementEvent, { engagement: opened.engagementId });
+      expect(new Set(events.map((e) => e.key)).size).toBe(events.length);
+      expect(events.filter((e) => e.kind === 'filed')).toHaveLength(1);
+    });
+  });
+
   it('voids the open invoice exactly once when cancelled, even when the void is retried, and tells the client', async () => {
     const client = await newClient();
     let issueCalls = 0;

@@ -716,14 +716,13 @@ export async function taxReturnWorkflow(
     })().catch(ignoreCancellation);
 
     for (;;) {
-      if (quietStages.has(state.next) && shouldContinueAsNew()) {
+      if (quietStages.has(state.next) && shouldContinueAsNew({ maxEvents: input.maxHistoryEvents })) {
         await condition(() => dueQueue.length === 0);
-        return continueAsNewWith<typeof taxReturnWorkflow>(taxReturnWorkflowType, rawInput, {
-          engagementId,
-          tracker: tracker.state(),
-          deadlines: deadlines.state(),
-          state,
-        });
+        // The state is read after every handler finished, so nothing a handler changes is left behind.
+        return continueAsNewWith<typeof taxReturnWorkflow>(taxReturnWorkflowType, () => [
+          rawInput,
+          { engagementId, tracker: tracker.state(), deadlines: deadlines.state(), state: clonePlain(state) },
+        ]);
       }
       switch (state.next) {
         case 'intake': {
