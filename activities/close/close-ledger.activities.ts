@@ -229,7 +229,11 @@ export function createCloseLedgerActivities(deps: CloseLedgerActivityDeps) {
         source: 'document' | 'staff';
         documentId: string | null;
       };
-    }): Promise<{ status: 'matched' | 'discrepancy' | 'accepted'; ledgerBalanceMinor: number; differenceMinor: number }> {
+    }): Promise<{
+      status: 'matched' | 'discrepancy' | 'accepted';
+      ledgerBalanceMinor: number;
+      differenceMinor: number;
+    }> {
       return ledgerActivity(async () => {
         const company = await companyOf(input);
         const report = await company.report('BalanceSheet', {
@@ -268,8 +272,15 @@ export function createCloseLedgerActivities(deps: CloseLedgerActivityDeps) {
     }): Promise<{ documentId: string; highlights: string[] }> {
       return ledgerActivity(async () => {
         const em = forTenant(orm, input.organizationId);
-        const blobKey = documentBlobKey(input.organizationId, derivedUuid(`close-report:${input.engagementId}`));
-        const engagement = await em.findOneOrFail(Engagement, { id: input.engagementId }, { populate: ['client'] });
+        const blobKey = documentBlobKey(
+          input.organizationId,
+          derivedUuid(`close-report:${input.engagementId}`),
+        );
+        const engagement = await em.findOneOrFail(
+          Engagement,
+          { id: input.engagementId },
+          { populate: ['client'] },
+        );
         const questions = await em.find(
           CloseQuestion,
           {
@@ -299,7 +310,9 @@ export function createCloseLedgerActivities(deps: CloseLedgerActivityDeps) {
           totalExpensesMinor: minorOrNull(reportTotal(pl, 'Expenses')),
           netIncomeMinor: minorOrNull(reportTotal(pl, 'NetIncome')),
         };
-        const answered = questions.filter((q) => q.status === 'written_back' || q.status === 'answered').length;
+        const answered = questions.filter(
+          (q) => q.status === 'written_back' || q.status === 'answered',
+        ).length;
         const highlights = [
           profitAndLoss.netIncomeMinor === null
             ? null

@@ -112,7 +112,13 @@ class Writer {
     const size = options.size ?? 10;
     for (const line of this.wrap(text, this.regular, size, pageSize[0] - 2 * margin)) {
       this.ensure(size + 4);
-      this.page.drawText(line, { x: margin, y: this.y - size, size, font: this.regular, color: options.color ?? ink });
+      this.page.drawText(line, {
+        x: margin,
+        y: this.y - size,
+        size,
+        font: this.regular,
+        color: options.color ?? ink,
+      });
       this.y -= size + 4;
     }
   }
@@ -125,7 +131,13 @@ class Writer {
     const lines = this.wrap(label, font, size, pageSize[0] - 2 * margin - 110 - (options.indent ?? 0));
     for (const [index, line] of lines.entries()) {
       this.ensure(size + 4);
-      this.page.drawText(line, { x: margin + (options.indent ?? 0), y: this.y - size, size, font, color: ink });
+      this.page.drawText(line, {
+        x: margin + (options.indent ?? 0),
+        y: this.y - size,
+        size,
+        font,
+        color: ink,
+      });
       if (index === 0) {
         this.page.drawText(printable(amount), {
           x: pageSize[0] - margin - amountWidth,
@@ -188,7 +200,11 @@ export async function renderCloseReportPdf(data: TCloseReportData): Promise<Uint
     w.row(`${r.accountName}: statement ending ${r.statementDate}`, money(r.statementMinor), { bold: true });
     w.row('Balance in the books', money(r.ledgerMinor), { indent: 12 });
     w.row(
-      r.status === 'matched' ? 'Difference (reconciled)' : r.status === 'accepted' ? 'Difference (explained)' : 'Difference (open)',
+      r.status === 'matched'
+        ? 'Difference (reconciled)'
+        : r.status === 'accepted'
+          ? 'Difference (explained)'
+          : 'Difference (open)',
       money(r.differenceMinor),
       { indent: 12 },
     );
@@ -199,7 +215,10 @@ export async function renderCloseReportPdf(data: TCloseReportData): Promise<Uint
   if (data.questions.length === 0) w.paragraph('There were no uncategorized transactions this month.');
   for (const q of data.questions) {
     w.row(`${q.txnDate} ${q.description}`, money(q.amountMinor));
-    w.paragraph(`Categorized as: ${q.answer}${q.note ? ` (note: ${q.note})` : ''}`, { size: 9, color: muted });
+    w.paragraph(`Categorized as: ${q.answer}${q.note ? ` (note: ${q.note})` : ''}`, {
+      size: 9,
+      color: muted,
+    });
   }
 
   w.heading('Adjustments');

@@ -60,7 +60,9 @@ export function createCloseActivities({ orm, temporal }: CloseActivityDeps) {
     ): Promise<{ engagementId: string; title: string; clientKind: 'individual' | 'business' }> {
       return failFastOnBusinessErrors(async () => {
         const em = forTenant(orm, input.organizationId);
-        const actor: TActor = input.startedByUserId ? { type: 'user', id: input.startedByUserId } : systemActor;
+        const actor: TActor = input.startedByUserId
+          ? { type: 'user', id: input.startedByUserId }
+          : systemActor;
         return em.transactional(async (tx) => {
           const client = await tx.findOneOrFail(Client, { id: input.clientId });
           const engagement = await startEngagementRecord(tx, {
@@ -144,7 +146,8 @@ export function createCloseActivities({ orm, temporal }: CloseActivityDeps) {
             results.push({ index, documentId: null, missing: 'no accepted statement' });
             continue;
           }
-          const field = (name: string) => document.extractedFields?.find((f) => f.name === name)?.value ?? null;
+          const field = (name: string) =>
+            document.extractedFields?.find((f) => f.name === name)?.value ?? null;
           const balance = field('EndingBalance');
           const date = field('StatementEndDate');
           const amount =
@@ -154,11 +157,24 @@ export function createCloseActivities({ orm, temporal }: CloseActivityDeps) {
                 ? Number(balance.replace(/[$,\s]/g, ''))
                 : Number.NaN;
           if (!Number.isFinite(amount)) {
-            results.push({ index, documentId: document.id, missing: 'the statement has no readable closing balance' });
+            results.push({
+              index,
+              documentId: document.id,
+              missing: 'the statement has no readable closing balance',
+            });
           } else if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
-            results.push({ index, documentId: document.id, missing: 'the statement has no readable closing date' });
+            results.push({
+              index,
+              documentId: document.id,
+              missing: 'the statement has no readable closing date',
+            });
           } else {
-            results.push({ index, documentId: document.id, endingBalanceMinor: toMinorUnits(amount), statementDate: date });
+            results.push({
+              index,
+              documentId: document.id,
+              endingBalanceMinor: toMinorUnits(amount),
+              statementDate: date,
+            });
           }
         }
         return results;

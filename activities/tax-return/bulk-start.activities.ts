@@ -6,8 +6,16 @@ import { Client } from '../../db/clients/client.entity';
 import { Contact } from '../../db/clients/contact.entity';
 import { Organization } from '../../db/organizations/organization.entity';
 import { forTenant } from '../../db/tenancy/tenant-context';
-import { clientIdKey, engagementTypeKey, organizationIdKey, stageKey } from '../../workflows/shared/search-attributes';
-import type { TBulkStartOutcome, TTaxSeasonClientKind } from '../../workflows/tax-return/bulk-start.contracts';
+import {
+  clientIdKey,
+  engagementTypeKey,
+  organizationIdKey,
+  stageKey,
+} from '../../workflows/shared/search-attributes';
+import type {
+  TBulkStartOutcome,
+  TTaxSeasonClientKind,
+} from '../../workflows/tax-return/bulk-start.contracts';
 import { endOfDayInTimeZone, filingDueDates } from '../../workflows/tax-return/due-dates';
 import {
   taxReturnWorkflowId,
@@ -182,7 +190,10 @@ export function createBulkStartActivities({ orm, temporal, taskQueue }: BulkStar
             timing: input.timing,
             bulkStartId: input.bulkStartId,
           });
-          outcomes.push({ clientId: client.id, outcome: await startTaxReturnWorkflow(temporal, taskQueue, returnInput) });
+          outcomes.push({
+            clientId: client.id,
+            outcome: await startTaxReturnWorkflow(temporal, taskQueue, returnInput),
+          });
         }
         return { outcomes, lastClientId: clients.at(-1)?.id ?? null };
       });

@@ -35,7 +35,9 @@ export function createTaxReturnActivities({ orm }: TaxReturnActivityDeps) {
     ): Promise<{ engagementId: string; title: string; clientKind: 'individual' | 'business' }> {
       return failFastOnBusinessErrors(async () => {
         const em = forTenant(orm, input.organizationId);
-        const actor: TActor = input.startedByUserId ? { type: 'user', id: input.startedByUserId } : systemActor;
+        const actor: TActor = input.startedByUserId
+          ? { type: 'user', id: input.startedByUserId }
+          : systemActor;
         return em.transactional(async (tx) => {
           const client = await tx.findOneOrFail(Client, { id: input.clientId });
           const title = returnTitle(input.taxYear, input.returnType, client.displayName);
@@ -54,7 +56,11 @@ export function createTaxReturnActivities({ orm }: TaxReturnActivityDeps) {
             dueAt: new Date(input.dueDates.original),
             taxYear: input.taxYear,
           });
-          if (!engagement.preparer && !engagement.reviewer && (input.preparerUserId || input.reviewerUserId)) {
+          if (
+            !engagement.preparer &&
+            !engagement.reviewer &&
+            (input.preparerUserId || input.reviewerUserId)
+          ) {
             await assignTaxReturnStaff(tx, {
               organizationId: input.organizationId,
               engagementId: engagement.id,
@@ -174,7 +180,6 @@ export function createTaxReturnActivities({ orm }: TaxReturnActivityDeps) {
         });
       });
     },
-
   };
 }
 

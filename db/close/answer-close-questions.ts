@@ -74,7 +74,11 @@ export async function answerCloseQuestions(
       question.answerNote = answer.note.trim() === '' ? null : answer.note.trim().slice(0, 2_000);
       question.answeredByContact = contact;
       question.answeredAt = input.answeredAt;
-      outcomes.push({ questionId: question.id, outcome: option ? 'answered' : 'needs_staff', status: question.status });
+      outcomes.push({
+        questionId: question.id,
+        outcome: option ? 'answered' : 'needs_staff',
+        status: question.status,
+      });
     }
     const changed = outcomes.filter((o) => o.outcome !== 'ignored');
     if (changed.length > 0) {

@@ -21,11 +21,7 @@ export const CloseReconciliation = defineEntity({
   name: 'CloseReconciliation',
   tableName: 'close_reconciliation',
   uniques: [{ properties: ['engagement', 'ledgerAccountId'] }],
-  indexes: [
-    { properties: ['statementDocument'] },
-    { properties: ['task'] },
-    { properties: ['resolvedBy'] },
-  ],
+  indexes: [{ properties: ['statementDocument'] }, { properties: ['task'] }, { properties: ['resolvedBy'] }],
   properties: {
     id: idColumn(),
     organization: () => p.manyToOne(Organization),

@@ -10,7 +10,10 @@ export async function markCloseQuestionWrittenBack(
   input: { organizationId: string; questionId: string; at: Date },
 ): Promise<ICloseQuestion> {
   return em.transactional(async (tx) => {
-    const question = await tx.findOne(CloseQuestion, { id: input.questionId, organization: input.organizationId });
+    const question = await tx.findOne(CloseQuestion, {
+      id: input.questionId,
+      organization: input.organizationId,
+    });
     if (!question) throw new AppError('not_found', 'Question not found.');
     if (question.status === 'written_back') return question;
     if (question.status !== 'answered') {

@@ -21,10 +21,17 @@ export async function recordCloseAdjustment(
   },
 ): Promise<ICloseAdjustment> {
   return em.transactional(async (tx) => {
-    const existing = await tx.findOne(CloseAdjustment, { key: input.key, organization: input.organizationId });
+    const existing = await tx.findOne(CloseAdjustment, {
+      key: input.key,
+      organization: input.organizationId,
+    });
     if (existing) return existing;
-    const engagement = await tx.findOne(Engagement, { id: input.engagementId, organization: input.organizationId });
-    if (!engagement || engagement.type !== 'monthly_close') throw new AppError('not_found', 'Close not found.');
+    const engagement = await tx.findOne(Engagement, {
+      id: input.engagementId,
+      organization: input.organizationId,
+    });
+    if (!engagement || engagement.type !== 'monthly_close')
+      throw new AppError('not_found', 'Close not found.');
     const adjustment = tx.create(CloseAdjustment, {
       organization: input.organizationId,
       engagement,

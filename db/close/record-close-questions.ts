@@ -48,12 +48,16 @@ export async function recordCloseQuestions(
   },
 ): Promise<TRecordCloseQuestionsResult> {
   return em.transactional(async (tx) => {
-    const engagement = await tx.findOne(Engagement, { id: input.engagementId, organization: input.organizationId });
+    const engagement = await tx.findOne(Engagement, {
+      id: input.engagementId,
+      organization: input.organizationId,
+    });
     if (!engagement || engagement.type !== 'monthly_close') {
       throw new AppError('not_found', 'Close not found.', `close engagement ${input.engagementId} not found`);
     }
     const existing = await tx.find(CloseQuestion, { engagement: engagement.id });
-    const keyOf = (q: { txnEntity: string; txnId: string; lineId: string }) => `${q.txnEntity}:${q.txnId}:${q.lineId}`;
+    const keyOf = (q: { txnEntity: string; txnId: string; lineId: string }) =>
+      `${q.txnEntity}:${q.txnId}:${q.lineId}`;
     const byKey = new Map(existing.map((q) => [keyOf(q), q]));
     const current = new Set(input.uncategorized.map(keyOf));
     let created = 0;
@@ -92,7 +96,10 @@ export async function recordCloseQuestions(
     }
     let resolvedInLedger = 0;
     for (const question of existing) {
-      if ((question.status === 'open' || question.status === 'needs_staff') && !current.has(keyOf(question))) {
+      if (
+        (question.status === 'open' || question.status === 'needs_staff') &&
+        !current.has(keyOf(question))
+      ) {
         question.status = 'resolved_in_ledger';
         resolvedInLedger += 1;
       }
@@ -111,7 +118,13 @@ export async function recordCloseQuestions(
       resolvedInLedger,
       open: existing.filter((q) => q.status === 'open').length,
       needsStaff: existing.filter((q) => q.status === 'needs_staff').length,
-      questions: existing.map((q) => ({ id: q.id, txnEntity: q.txnEntity, txnId: q.txnId, lineId: q.lineId, status: q.status })),
+      questions: existing.map((q) => ({
+        id: q.id,
+        txnEntity: q.txnEntity,
+        txnId: q.txnId,
+        lineId: q.lineId,
+        status: q.status,
+      })),
     };
   });
 }

@@ -21,10 +21,17 @@ export async function recordCloseReport(
   },
 ): Promise<IDocument> {
   return em.transactional(async (tx) => {
-    const existing = await tx.findOne(Document, { blobKey: input.blobKey, organization: input.organizationId });
+    const existing = await tx.findOne(Document, {
+      blobKey: input.blobKey,
+      organization: input.organizationId,
+    });
     if (existing) return existing;
-    const engagement = await tx.findOne(Engagement, { id: input.engagementId, organization: input.organizationId });
-    if (!engagement || engagement.type !== 'monthly_close') throw new AppError('not_found', 'Close not found.');
+    const engagement = await tx.findOne(Engagement, {
+      id: input.engagementId,
+      organization: input.organizationId,
+    });
+    if (!engagement || engagement.type !== 'monthly_close')
+      throw new AppError('not_found', 'Close not found.');
     const document = tx.create(Document, {
       organization: input.organizationId,
       client: engagement.client,

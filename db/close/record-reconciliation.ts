@@ -30,7 +30,10 @@ export async function recordReconciliation(
   input: TRecordReconciliationInput,
 ): Promise<ICloseReconciliation> {
   return em.transactional(async (tx) => {
-    const engagement = await tx.findOne(Engagement, { id: input.engagementId, organization: input.organizationId });
+    const engagement = await tx.findOne(Engagement, {
+      id: input.engagementId,
+      organization: input.organizationId,
+    });
     if (!engagement || engagement.type !== 'monthly_close') {
       throw new AppError('not_found', 'Close not found.', `close engagement ${input.engagementId} not found`);
     }
@@ -81,7 +84,12 @@ export async function recordReconciliation(
       actor: input.actor,
       action: 'close.reconciled',
       target: { type: 'engagement', id: engagement.id },
-      details: { ledgerAccountId: input.ledgerAccountId, status, differenceMinor: difference, source: input.statementSource },
+      details: {
+        ledgerAccountId: input.ledgerAccountId,
+        status,
+        differenceMinor: difference,
+        source: input.statementSource,
+      },
     });
     return row;
   });

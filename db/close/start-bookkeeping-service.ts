@@ -3,7 +3,11 @@ import { AppError } from '../../lib/errors';
 import type { TActor } from '../audit/actor';
 import { recordAuditEvent } from '../audit/record-audit-event';
 import { Client } from '../clients/client.entity';
-import { BookkeepingService, type IBookkeepingService, type TCloseBankAccount } from './bookkeeping-service.entity';
+import {
+  BookkeepingService,
+  type IBookkeepingService,
+  type TCloseBankAccount,
+} from './bookkeeping-service.entity';
 import { User } from '../users/user.entity';
 
 /**
@@ -33,9 +37,13 @@ export async function startBookkeepingService(
     const client = await tx.findOne(Client, { id: input.clientId, organization: input.organizationId });
     if (!client) throw new AppError('not_found', 'Client not found.');
     if (client.status === 'inactive') {
-      throw new AppError('conflict', 'This client is inactive: reactivate them before starting bookkeeping.', {
-        reason: 'client_inactive',
-      });
+      throw new AppError(
+        'conflict',
+        'This client is inactive: reactivate them before starting bookkeeping.',
+        {
+          reason: 'client_inactive',
+        },
+      );
     }
     const existing = await tx.findOne(BookkeepingService, { client: client.id });
     const service =

@@ -22,10 +22,16 @@ export async function assignTaxReturnStaff(
   },
 ): Promise<IEngagement> {
   return em.transactional(async (tx) => {
-    const engagement = await tx.findOne(Engagement, { id: input.engagementId, organization: input.organizationId });
-    if (!engagement || engagement.type !== 'tax_return') throw new AppError('not_found', 'Tax return not found.');
-    const preparer = input.preparerUserId === undefined ? (engagement.preparer?.id ?? null) : input.preparerUserId;
-    const reviewer = input.reviewerUserId === undefined ? (engagement.reviewer?.id ?? null) : input.reviewerUserId;
+    const engagement = await tx.findOne(Engagement, {
+      id: input.engagementId,
+      organization: input.organizationId,
+    });
+    if (!engagement || engagement.type !== 'tax_return')
+      throw new AppError('not_found', 'Tax return not found.');
+    const preparer =
+      input.preparerUserId === undefined ? (engagement.preparer?.id ?? null) : input.preparerUserId;
+    const reviewer =
+      input.reviewerUserId === undefined ? (engagement.reviewer?.id ?? null) : input.reviewerUserId;
     if (preparer && preparer === reviewer) {
       throw new AppError('invalid_input', 'The preparer and the reviewer must be different people.', {
         reason: 'same_preparer_and_reviewer',

@@ -3,7 +3,11 @@ import { AppError } from '../../lib/errors';
 import type { TActor } from '../audit/actor';
 import { recordAuditEvent } from '../audit/record-audit-event';
 import { Engagement } from '../engagements/engagement.entity';
-import { TaxReturnApproval, type ITaxReturnApproval, type TApprovalSummary } from './tax-return-approval.entity';
+import {
+  TaxReturnApproval,
+  type ITaxReturnApproval,
+  type TApprovalSummary,
+} from './tax-return-approval.entity';
 
 /**
  * Asks the client to approve the return and sign the e-file authorization for one round. Idempotent
@@ -21,9 +25,16 @@ export async function requestTaxReturnApproval(
   },
 ): Promise<ITaxReturnApproval> {
   return em.transactional(async (tx) => {
-    const engagement = await tx.findOne(Engagement, { id: input.engagementId, organization: input.organizationId });
+    const engagement = await tx.findOne(Engagement, {
+      id: input.engagementId,
+      organization: input.organizationId,
+    });
     if (!engagement || engagement.type !== 'tax_return') {
-      throw new AppError('not_found', 'Tax return not found.', `tax return engagement ${input.engagementId} not found`);
+      throw new AppError(
+        'not_found',
+        'Tax return not found.',
+        `tax return engagement ${input.engagementId} not found`,
+      );
     }
     const existing = await tx.findOne(TaxReturnApproval, { engagement: engagement.id, round: input.round });
     if (existing) return existing;

@@ -19,7 +19,8 @@ export async function requestTaxReturnChanges(
 ): Promise<ITaxReturnApproval> {
   return em.transactional(async (tx) => {
     const contact = await tx.findOne(Contact, { id: input.contactId, organization: input.organizationId });
-    if (!contact || !contact.portalAccess) throw new AppError('not_found', 'This approval could not be found.');
+    if (!contact || !contact.portalAccess)
+      throw new AppError('not_found', 'This approval could not be found.');
     const approval = await tx.findOne(TaxReturnApproval, {
       engagement: input.engagementId,
       round: input.round,
@@ -28,9 +29,13 @@ export async function requestTaxReturnChanges(
     if (!approval) throw new AppError('not_found', 'This approval could not be found.');
     if (approval.status === 'changes_requested' && approval.changesMessage === input.message) return approval;
     if (approval.status !== 'requested') {
-      throw new AppError('conflict', 'This approval request is no longer open. Reload the page to see the latest.', {
-        reason: 'approval_not_open',
-      });
+      throw new AppError(
+        'conflict',
+        'This approval request is no longer open. Reload the page to see the latest.',
+        {
+          reason: 'approval_not_open',
+        },
+      );
     }
     approval.status = 'changes_requested';
     approval.changesMessage = input.message;

@@ -47,7 +47,8 @@ export async function signTaxReturnApproval(
 ): Promise<ITaxReturnApproval> {
   return em.transactional(async (tx) => {
     const contact = await tx.findOne(Contact, { id: input.contactId, organization: input.organizationId });
-    if (!contact || !contact.portalAccess) throw new AppError('not_found', 'This approval could not be found.');
+    if (!contact || !contact.portalAccess)
+      throw new AppError('not_found', 'This approval could not be found.');
     const approval = await tx.findOne(TaxReturnApproval, {
       engagement: input.engagementId,
       round: input.round,
@@ -56,9 +57,13 @@ export async function signTaxReturnApproval(
     if (!approval) throw new AppError('not_found', 'This approval could not be found.');
     if (approval.status === 'signed' && approval.signedByContact?.id === contact.id) return approval;
     if (approval.status !== 'requested') {
-      throw new AppError('conflict', 'This approval request is no longer open. Reload the page to see the latest.', {
-        reason: 'approval_not_open',
-      });
+      throw new AppError(
+        'conflict',
+        'This approval request is no longer open. Reload the page to see the latest.',
+        {
+          reason: 'approval_not_open',
+        },
+      );
     }
     if (!signatureMatchesName(input.typedName, contact.name)) {
       throw new AppError('invalid_input', `Type your full name exactly as we have it: ${contact.name}.`, {

@@ -19,7 +19,9 @@ const scheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTi
  * caught-up action, a manual start) finds the existing close and changes nothing: the workflow ID is
  * the business key and a closed month is never reopened (REJECT_DUPLICATE).
  */
-export async function monthlyCloseKickoffWorkflow(rawInput: TCloseKickoffInputIn): Promise<TCloseKickoffResult> {
+export async function monthlyCloseKickoffWorkflow(
+  rawInput: TCloseKickoffInputIn,
+): Promise<TCloseKickoffResult> {
   const input = ZCloseKickoffInput.parse(rawInput);
   const info = workflowInfo();
   // The scheduled time, not the start time: an action caught up after an outage closes the right month.
@@ -47,7 +49,8 @@ export async function monthlyCloseKickoffWorkflow(rawInput: TCloseKickoffInputIn
     });
     return { period, workflowId, outcome: 'started' };
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { period, workflowId, outcome: 'already_started' };
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      return { period, workflowId, outcome: 'already_started' };
     throw error;
   }
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isClosePeriod, isInPeriod, periodBounds, periodLabel, previousPeriod, shiftPeriod } from './close-period';
+import {
+  isClosePeriod,
+  isInPeriod,
+  periodBounds,
+  periodLabel,
+  previousPeriod,
+  shiftPeriod,
+} from './close-period';
 
 describe('close periods', () => {
   it('closes the month before the one a schedule fires in, across the new year', () => {

@@ -33,7 +33,10 @@ export function previousPeriod(at: Date): string {
 export function periodBounds(period: string): { startDate: string; endDate: string } {
   const { year, month } = parse(period);
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return { startDate: `${format(year, month)}-01`, endDate: `${format(year, month)}-${String(lastDay).padStart(2, '0')}` };
+  return {
+    startDate: `${format(year, month)}-01`,
+    endDate: `${format(year, month)}-${String(lastDay).padStart(2, '0')}`,
+  };
 }
 
 /** Whether a `yyyy-mm-dd` transaction date is in the period. */

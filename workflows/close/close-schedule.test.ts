@@ -15,7 +15,12 @@ import {
   upsertCloseSchedule,
 } from '../../web/app/close/close-schedule.server';
 import { previousPeriod } from './close-period';
-import { closeScheduleId, closeWorkflowId, type TCloseKickoffInput, type TCloseKickoffResult } from './monthly-close.contracts';
+import {
+  closeScheduleId,
+  closeWorkflowId,
+  type TCloseKickoffInput,
+  type TCloseKickoffResult,
+} from './monthly-close.contracts';
 
 let connection: NativeConnection;
 let temporal: { client: Client; close: () => Promise<void> };
@@ -31,7 +36,11 @@ afterAll(async () => {
   await connection?.close();
 });
 
-async function waitFor<T>(read: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -50,7 +59,15 @@ describe('monthly close schedule', () => {
       clientId,
       bankAccounts: [{ ledgerAccountId: '35', name: 'Checking' }],
       assigneeUserId: null,
-      timing: { clientReminders: { firstAfterSeconds: 3600, backoffCoefficient: 1, maxIntervalSeconds: 3600, maxReminders: 1, escalateAfterSeconds: 3600 } },
+      timing: {
+        clientReminders: {
+          firstAfterSeconds: 3600,
+          backoffCoefficient: 1,
+          maxIntervalSeconds: 3600,
+          maxReminders: 1,
+          escalateAfterSeconds: 3600,
+        },
+      },
       // Nothing serves this queue: the started close waits there until the test ends it.
       integrationsTaskQueue: `${taskQueue}-integrations`,
     };
@@ -63,25 +80,58 @@ describe('monthly close schedule', () => {
       activities: {},
     });
     await worker.runUntil(async () => {
-      expect(await upsertCloseSchedule(temporal.client, { input, dayOfMonth: 5, timeZone: 'America/New_York', taskQueue })).toBe('created');
+      expect(
+        await upsertCloseSchedule(temporal.client, {
+          input,
+          dayOfMonth: 5,
+          timeZone: 'America/New_York',
+          taskQueue,
+        }),
+      ).toBe('created');
       const handle = temporal.client.schedule.getHandle(closeScheduleId(clientId));
       const created = await handle.describe();
-      expect(created.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: 10 * 86_400_000 });
+      expect(created.policies).toMatchObject({
+        overlap: ScheduleOverlapPolicy.BUFFER_ONE,
+        catchupWindow: 10 * 86_400_000,
+      });
       expect(created.spec.timezone).toBe('America/New_York');
-      expect(created.spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 5, end: 5, step: 1 }], hour: [{ start: 6, end: 6, step: 1 }] });
+      expect(created.spec.calendars?.[0]).toMatchObject({
+        dayOfMonth: [{ start: 5, end: 5, step: 1 }],
+        hour: [{ start: 6, end: 6, step: 1 }],
+      });
       const next = created.info.nextActionTimes[0]!;
-      expect(next.toLocaleString('en-US', { timeZone: 'America/New_York', day: 'numeric', hour: 'numeric', hour12: false })).toMatch(/^5, 0?6$/);
+      expect(
+        next.toLocaleString('en-US', {
+          timeZone: 'America/New_York',
+          day: 'numeric',
+          hour: 'numeric',
+          hour12: false,
+        }),
+      ).toMatch(/^5, 0?6$/);
 
       // Updating the service moves the day; the schedule keeps its ID.
-      expect(await upsertCloseSchedule(temporal.client, { input, dayOfMonth: 7, timeZone: 'America/New_York', taskQueue })).toBe('updated');
-      expect((await handle.describe()).spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 7, end: 7, step: 1 }] });
+      expect(
+        await upsertCloseSchedule(temporal.client, {
+          input,
+          dayOfMonth: 7,
+          timeZone: 'America/New_York',
+          taskQueue,
+        }),
+      ).toBe('updated');
+      expect((await handle.describe()).spec.calendars?.[0]).toMatchObject({
+        dayOfMonth: [{ start: 7, end: 7, step: 1 }],
+      });
 
       // Fired twice (say, a manual trigger after the scheduled one): one close for the month.
       await handle.trigger();
       const period = previousPeriod(new Date());
       const close = temporal.client.workflow.getHandle(closeWorkflowId(clientId, period));
       await waitFor(
-        () => close.describe().then((d) => d.status.name, () => 'NOT_FOUND'),
+        () =>
+          close.describe().then(
+            (d) => d.status.name,
+            () => 'NOT_FOUND',
+          ),
         (status) => status === 'RUNNING',
       );
       await handle.trigger();
@@ -91,15 +141,23 @@ describe('monthly close schedule', () => {
           for await (const run of temporal.client.workflow.list({
             query: `WorkflowType = 'monthlyCloseKickoffWorkflow' AND CpaClientId = '${clientId}' AND ExecutionStatus = 'Completed'`,
           })) {
-            results.push((await temporal.client.workflow.getHandle(run.workflowId, run.runId).result()) as TCloseKickoffResult);
+            results.push(
+              (await temporal.client.workflow
+                .getHandle(run.workflowId, run.runId)
+                .result()) as TCloseKickoffResult,
+            );
           }
           return results;
         },
         (results) => results.length === 2,
       );
       expect(kickoffs.map((k) => k.outcome).sort()).toEqual(['already_started', 'started']);
-      expect(kickoffs.every((k) => k.period === period && k.workflowId === closeWorkflowId(clientId, period))).toBe(true);
-      expect((await describeCloseSchedule(temporal.client, clientId))?.recentRuns.length).toBeGreaterThanOrEqual(1);
+      expect(
+        kickoffs.every((k) => k.period === period && k.workflowId === closeWorkflowId(clientId, period)),
+      ).toBe(true);
+      expect(
+        (await describeCloseSchedule(temporal.client, clientId))?.recentRuns.length,
+      ).toBeGreaterThanOrEqual(1);
 
       expect(await removeCloseSchedule(temporal.client, clientId)).toBe(true);
       expect(await describeCloseSchedule(temporal.client, clientId)).toBeNull();

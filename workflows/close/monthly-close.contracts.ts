@@ -173,11 +173,7 @@ export const ZAcceptDifference = z.object({
 });
 export const ZRecordAdjustment = z.object({
   byUserId: userId,
-  description: z
-    .string()
-    .trim()
-    .min(3, 'Describe the adjustment')
-    .max(300, 'Use at most 300 characters'),
+  description: z.string().trim().min(3, 'Describe the adjustment').max(300, 'Use at most 300 characters'),
   /** Signed, in cents. */
   amountMinor: z
     .number()

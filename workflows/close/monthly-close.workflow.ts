@@ -11,11 +11,19 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { CloseActivities } from '../../activities/close/close.activities';
-import type { CloseLedgerActivities, TCloseQuestionCounts } from '../../activities/close/close-ledger.activities';
+import type {
+  CloseLedgerActivities,
+  TCloseQuestionCounts,
+} from '../../activities/close/close-ledger.activities';
 import type { EngagementActivities } from '../../activities/engagements/engagement.activities';
 import type { documentIntakeWorkflow } from '../intake/document-intake.workflow';
 import { documentIntakeWorkflowId, documentIntakeWorkflowType } from '../intake/document-intake.contracts';
-import { Compensations, EngagementCancellation, finishCancelled, handleCancelEngagement } from '../shared/cancellation';
+import {
+  Compensations,
+  EngagementCancellation,
+  finishCancelled,
+  handleCancelEngagement,
+} from '../shared/cancellation';
 import { continueAsNewWith, shouldContinueAsNew } from '../shared/continue-as-new';
 import { clonePlain, EngagementTracker, type TTrackerState } from '../shared/engagement-tracker';
 import { ledgerChangedSignal } from '../shared/ledger.contracts';
@@ -52,7 +60,10 @@ const retry = {
   maximumInterval: '30 seconds',
   maximumAttempts: 5,
 } as const;
-const acts = proxyActivities<CloseActivities & EngagementActivities>({ startToCloseTimeout: '1 minute', retry });
+const acts = proxyActivities<CloseActivities & EngagementActivities>({
+  startToCloseTimeout: '1 minute',
+  retry,
+});
 
 interface TCloseState {
   next: TMonthlyCloseStage;
@@ -156,21 +167,18 @@ export async function monthlyCloseWorkflow(
   const questionsSettled = () =>
     state.counts.open === 0 && state.counts.answered === 0 && state.counts.needsStaff === 0;
 
-  setHandler(
-    getMonthlyCloseStatusQuery,
-    (): TMonthlyCloseStatus => ({
-      ...tracker.status(),
-      clientId: input.clientId,
-      period: input.period,
-      periodLabel: label,
-      questions: { ...state.counts },
-      statements: state.statements.map((s) => ({ ...s })),
-      reconciliations: state.reconciliations.map((r) => ({ ...r })),
-      adjustments: state.adjustments,
-      ledger: { ...state.ledger, pendingChange: pending.pull },
-      report: state.report ? { ...state.report } : null,
-    }),
-  );
+  setHandler(getMonthlyCloseStatusQuery, (): TMonthlyCloseStatus => ({
+    ...tracker.status(),
+    clientId: input.clientId,
+    period: input.period,
+    periodLabel: label,
+    questions: { ...state.counts },
+    statements: state.statements.map((s) => ({ ...s })),
+    reconciliations: state.reconciliations.map((r) => ({ ...r })),
+    adjustments: state.adjustments,
+    ledger: { ...state.ledger, pendingChange: pending.pull },
+    report: state.report ? { ...state.report } : null,
+  }));
 
   const compensations = new Compensations();
   const cancellation = new EngagementCancellation();
@@ -183,7 +191,12 @@ export async function monthlyCloseWorkflow(
   );
 
   // --- tasks ---------------------------------------------------------------------------------------
-  const openTask = async (key: string, title: string, details: string, kind: 'general' | 'review' = 'general') => {
+  const openTask = async (
+    key: string,
+    title: string,
+    details: string,
+    kind: 'general' | 'review' = 'general',
+  ) => {
     if (state.tasks[key]) return;
     const task = await tracker.attempt('openStaffTask', () =>
       acts.openStaffTask({
@@ -282,7 +295,12 @@ export async function monthlyCloseWorkflow(
           ? `Enter a statement date in ${label}.`
           : null),
     handle: ({ ledgerAccountId, endingBalanceMinor, statementDate, byUserId }) => {
-      pending.statements.push({ index: accountIndex(ledgerAccountId), endingBalanceMinor, statementDate, byUserId });
+      pending.statements.push({
+        index: accountIndex(ledgerAccountId),
+        endingBalanceMinor,
+        statementDate,
+        byUserId,
+      });
       return answer('Statement balance recorded; the account will be reconciled.');
     },
   });
@@ -310,7 +328,9 @@ export async function monthlyCloseWorkflow(
         ? 'That account is not one this close knows.'
         : null),
     handle: async ({ byUserId, description, amountMinor, ledgerAccountId, requestId }) => {
-      const account = ledgerAccountId ? input.bankAccounts.find((a) => a.ledgerAccountId === ledgerAccountId) : undefined;
+      const account = ledgerAccountId
+        ? input.bankAccounts.find((a) => a.ledgerAccountId === ledgerAccountId)
+        : undefined;
       await acts.recordCloseAdjustment({
         organizationId: input.organizationId,
         engagementId,
@@ -369,7 +389,11 @@ export async function monthlyCloseWorkflow(
 
   const writeBack = async (questionId: string) => {
     await tracker.attempt('writeBackCloseAnswer', () =>
-      ledger.writeBackCloseAnswer({ organizationId: input.organizationId, clientId: input.clientId, questionId }),
+      ledger.writeBackCloseAnswer({
+        organizationId: input.organizationId,
+        clientId: input.clientId,
+        questionId,
+      }),
     );
   };
 
@@ -403,13 +427,18 @@ export async function monthlyCloseWorkflow(
         // offered) are refused as a whole; the close goes on and the client can answer again.
         if (isCancellation(error)) throw error;
         log.warn('client answers refused', { error: String(error) });
-        await tracker.note('answers_refused', 'Answers from the portal were refused; the questions stay open');
+        await tracker.note(
+          'answers_refused',
+          'Answers from the portal were refused; the questions stay open',
+        );
         continue;
       }
       const answered = recorded.outcomes.filter((o) => o.outcome !== 'ignored').length;
       if (answered > 0) await tracker.note('client_answered', `The client answered ${answered} question(s)`);
       for (const questionId of recorded.toWriteBack) await writeBack(questionId);
-      state.counts = (await acts.countCloseQuestions({ organizationId: input.organizationId, engagementId })).counts;
+      state.counts = (
+        await acts.countCloseQuestions({ organizationId: input.organizationId, engagementId })
+      ).counts;
       await settleCategorizeTasks();
     }
   };
@@ -442,7 +471,11 @@ export async function monthlyCloseWorkflow(
   const readIntakeStatements = async () => {
     state.intake.read = true;
     const read = await tracker.attempt('readStatementBalances', () =>
-      acts.readStatementBalances({ organizationId: input.organizationId, engagementId, accounts: input.bankAccounts.length }),
+      acts.readStatementBalances({
+        organizationId: input.organizationId,
+        engagementId,
+        accounts: input.bankAccounts.length,
+      }),
     );
     for (const result of read) {
       const statement = state.statements[result.index];
@@ -475,7 +508,12 @@ export async function monthlyCloseWorkflow(
         ...ids(),
         period: input.period,
         account,
-        statement: { endingBalanceMinor, statementDate, source: statement.source ?? 'staff', documentId: statement.documentId },
+        statement: {
+          endingBalanceMinor,
+          statementDate,
+          source: statement.source ?? 'staff',
+          documentId: statement.documentId,
+        },
       }),
     );
     const key = `discrepancy:${account.ledgerAccountId}`;
@@ -517,7 +555,10 @@ export async function monthlyCloseWorkflow(
       const view = state.reconciliations.find((r) => r.ledgerAccountId === accepted.ledgerAccountId);
       if (view) view.status = 'accepted';
       await closeTask(`discrepancy:${accepted.ledgerAccountId}`);
-      await tracker.note('difference_accepted', `Difference on ${view?.name ?? 'an account'} accepted: ${accepted.note}`);
+      await tracker.note(
+        'difference_accepted',
+        `Difference on ${view?.name ?? 'an account'} accepted: ${accepted.note}`,
+      );
     }
   };
 
@@ -533,7 +574,9 @@ export async function monthlyCloseWorkflow(
   // --- the stages ----------------------------------------------------------------------------------
   const run = await cancellation.run(async (): Promise<TMonthlyCloseResult> => {
     if (state.next === 'opening') {
-      const opened = await tracker.attempt('openClose', () => acts.openClose({ ...input, workflowId, runId }));
+      const opened = await tracker.attempt('openClose', () =>
+        acts.openClose({ ...input, workflowId, runId }),
+      );
       state.clientKind = opened.clientKind;
       if (opened.engagementId !== engagementId) {
         engagementId = opened.engagementId;
@@ -614,7 +657,8 @@ export async function monthlyCloseWorkflow(
                   approveUrl: `/portal/close/${engagementId}/questions`,
                 },
               });
-              if (sent.sent) await tracker.note('reminder_sent', `Question reminder ${number} emailed to the client`);
+              if (sent.sent)
+                await tracker.note('reminder_sent', `Question reminder ${number} emailed to the client`);
               return sent;
             },
             escalate: async ({ sent }) => {
@@ -625,7 +669,8 @@ export async function monthlyCloseWorkflow(
               );
             },
           });
-          if (outcome === 'escalated') await condition(() => state.counts.open === 0 || state.next !== 'collecting');
+          if (outcome === 'escalated')
+            await condition(() => state.counts.open === 0 || state.next !== 'collecting');
           await closeTask(`questions-follow-up:${round}`);
         }
       })().catch((error: unknown) => {
@@ -683,7 +728,11 @@ export async function monthlyCloseWorkflow(
       const open = state.reconciliations.filter((r) => r.status === 'discrepancy').length;
       if (open > 0) {
         tracker.waitFor(`${open} reconciliation difference(s) resolved`, 'staff');
-        await tracker.moveTo('resolving', 'discrepancies', `${open} account(s) differ from the statement: staff task opened`);
+        await tracker.moveTo(
+          'resolving',
+          'discrepancies',
+          `${open} account(s) differ from the statement: staff task opened`,
+        );
       } else {
         await tracker.note('reconciled', 'Every bank account reconciles with its statement');
       }
@@ -698,14 +747,18 @@ export async function monthlyCloseWorkflow(
         if (pending.recheck) {
           pending.recheck = false;
           for (const [index, account] of input.bankAccounts.entries()) {
-            if (state.reconciliations.find((r) => r.ledgerAccountId === account.ledgerAccountId)?.status === 'discrepancy')
+            if (
+              state.reconciliations.find((r) => r.ledgerAccountId === account.ledgerAccountId)?.status ===
+              'discrepancy'
+            )
               await reconcile(index);
           }
         }
         if (!unresolved()) break;
         await maybeContinueAsNew();
         await condition(
-          () => pending.accepted.length > 0 || pending.statements.length > 0 || pending.recheck || pending.pull,
+          () =>
+            pending.accepted.length > 0 || pending.statements.length > 0 || pending.recheck || pending.pull,
         );
       }
       tracker.stopWaiting();
@@ -738,7 +791,9 @@ export async function monthlyCloseWorkflow(
       await tracker.moveTo(
         'completed',
         'closed',
-        sent.sent ? `Closed; report emailed to the client` : `Closed; the report could not be emailed (${sent.notSentReason ?? 'unknown'})`,
+        sent.sent
+          ? `Closed; report emailed to the client`
+          : `Closed; the report could not be emailed (${sent.notSentReason ?? 'unknown'})`,
         { status: 'completed' },
       );
     }
@@ -758,5 +813,10 @@ export async function monthlyCloseWorkflow(
     request: run.request,
     cancelledStage: 'cancelled',
   });
-  return { outcome: 'cancelled', period: input.period, reportDocumentId: null, questionsAsked: state.counts.total };
+  return {
+    outcome: 'cancelled',
+    period: input.period,
+    reportDocumentId: null,
+    questionsAsked: state.counts.total,
+  };
 }

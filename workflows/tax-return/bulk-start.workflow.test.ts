@@ -77,7 +77,10 @@ beforeAll(async () => {
   client('business', 'active', true);
   await em.flush();
   redis = new Redis(process.env.REDIS_URL ?? '');
-  mailer = createSmtpMailer({ smtpUrl: process.env.SMTP_URL ?? '', from: 'Season Test Firm <firm@example.test>' });
+  mailer = createSmtpMailer({
+    smtpUrl: process.env.SMTP_URL ?? '',
+    from: 'Season Test Firm <firm@example.test>',
+  });
   connection = await connectWorker();
   temporal = await connectClient();
   await workflowBundle();
@@ -99,7 +102,12 @@ async function withWorker<T>(
   decorate?: (activities: TBulkActivities) => TBulkActivities,
 ): Promise<T> {
   const taskQueue = `season-test-${randomUUID()}`;
-  const deps = { orm, mailer, liveUpdates: createLiveUpdatesPublisher(redis), publicUrl: 'http://localhost:3000' };
+  const deps = {
+    orm,
+    mailer,
+    liveUpdates: createLiveUpdatesPublisher(redis),
+    publicUrl: 'http://localhost:3000',
+  };
   const bulk = createBulkStartActivities({ orm, temporal: temporal.client, taskQueue });
   const worker = await Worker.create({
     connection,
@@ -134,20 +142,31 @@ function bulkInput(): TBulkStartInputIn {
 
 async function runBulk(taskQueue: string): Promise<{ progress: TBulkStartProgress; runs: number }> {
   const input = bulkInput();
-  const workflowId = bulkStartWorkflowId({ ...input, organizationId: firm.id, clientKind: 'individual', returnType: '1040' });
-  const handle = await temporal.client.workflow.start<typeof taxSeasonBulkStartWorkflow>('taxSeasonBulkStartWorkflow', {
-    taskQueue,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
+  const workflowId = bulkStartWorkflowId({
+    ...input,
+    organizationId: firm.id,
+    clientKind: 'individual',
+    returnType: '1040',
   });
+  const handle = await temporal.client.workflow.start<typeof taxSeasonBulkStartWorkflow>(
+    'taxSeasonBulkStartWorkflow',
+    {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    },
+  );
   // Starting the same selection again while it runs shows the same run.
-  const again = await temporal.client.workflow.start<typeof taxSeasonBulkStartWorkflow>('taxSeasonBulkStartWorkflow', {
-    taskQueue,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-  });
+  const again = await temporal.client.workflow.start<typeof taxSeasonBulkStartWorkflow>(
+    'taxSeasonBulkStartWorkflow',
+    {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    },
+  );
   expect(again.firstExecutionRunId).toBe(handle.firstExecutionRunId);
   const progress = await handle.result();
   const queried = await temporal.client.workflow.getHandle(workflowId).query(getBulkStartProgressQuery);
@@ -210,10 +229,18 @@ describe('tax season bulk start', () => {
     );
     // Seven clients in batches of two, two batches per run: the bulk start continued as new.
     expect(first.outcome.runs).toBeGreaterThan(1);
-    expect(first.second.progress).toMatchObject({ total: 7, started: 0, alreadyRunning: 6, failed: 1, done: true });
+    expect(first.second.progress).toMatchObject({
+      total: 7,
+      started: 0,
+      alreadyRunning: 6,
+      failed: 1,
+      done: true,
+    });
 
     for (const clientId of individuals) {
-      const description = await temporal.client.workflow.getHandle(taxReturnWorkflowId(clientId, 2026)).describe();
+      const description = await temporal.client.workflow
+        .getHandle(taxReturnWorkflowId(clientId, 2026))
+        .describe();
       expect(description.status.name).toBe('RUNNING');
     }
     // Every return opened its engagement once, and none for business or inactive clients.
@@ -227,7 +254,9 @@ describe('tax season bulk start', () => {
     expect(engagements.map((e) => e.client.id).sort()).toEqual([...individuals].sort());
 
     for (const clientId of individuals) {
-      await temporal.client.workflow.getHandle(taxReturnWorkflowId(clientId, 2026)).terminate('test finished');
+      await temporal.client.workflow
+        .getHandle(taxReturnWorkflowId(clientId, 2026))
+        .terminate('test finished');
     }
   });
 });

@@ -60,7 +60,11 @@ describe('business days', () => {
   it('treats weekends and holidays as non-business days and rolls forward to the next one', () => {
     expect(isBusinessDay(parseCalendarDate('2026-12-25'))).toBe(false);
     expect(isBusinessDay(parseCalendarDate('2026-12-24'))).toBe(true);
-    expect(rollForwardToBusinessDay(parseCalendarDate('2026-12-25'))).toEqual({ year: 2026, month: 12, day: 28 });
+    expect(rollForwardToBusinessDay(parseCalendarDate('2026-12-25'))).toEqual({
+      year: 2026,
+      month: 12,
+      day: 28,
+    });
   });
 
   it('refuses dates that do not exist', () => {
@@ -71,8 +75,12 @@ describe('business days', () => {
 
 describe('end of a due date in the firm time zone', () => {
   it('is 23:59:59 local time, across daylight saving time', () => {
-    expect(endOfDayInTimeZone('2027-04-15', 'America/New_York').toISOString()).toBe('2027-04-16T03:59:59.000Z');
-    expect(endOfDayInTimeZone('2027-01-15', 'America/New_York').toISOString()).toBe('2027-01-16T04:59:59.000Z');
+    expect(endOfDayInTimeZone('2027-04-15', 'America/New_York').toISOString()).toBe(
+      '2027-04-16T03:59:59.000Z',
+    );
+    expect(endOfDayInTimeZone('2027-01-15', 'America/New_York').toISOString()).toBe(
+      '2027-01-16T04:59:59.000Z',
+    );
     expect(endOfDayInTimeZone('2027-04-15', 'America/Los_Angeles').toISOString()).toBe(
       '2027-04-16T06:59:59.000Z',
     );

@@ -30,13 +30,14 @@ export interface TCalendarDate {
  * Statutory due dates for a calendar-year filer, before weekend/holiday roll-forward:
  * month and day of the year after the tax year, and the automatic extension's (Form 4868 / 7004).
  */
-const statutoryDueDates: Record<TTaxReturnType, { original: [number, number]; extended: [number, number] }> = {
-  '1040': { original: [4, 15], extended: [10, 15] },
-  '1041': { original: [4, 15], extended: [9, 30] },
-  '1065': { original: [3, 15], extended: [9, 15] },
-  '1120': { original: [4, 15], extended: [10, 15] },
-  '1120S': { original: [3, 15], extended: [9, 15] },
-};
+const statutoryDueDates: Record<TTaxReturnType, { original: [number, number]; extended: [number, number] }> =
+  {
+    '1040': { original: [4, 15], extended: [10, 15] },
+    '1041': { original: [4, 15], extended: [9, 30] },
+    '1065': { original: [3, 15], extended: [9, 15] },
+    '1120': { original: [4, 15], extended: [10, 15] },
+    '1120S': { original: [3, 15], extended: [9, 15] },
+  };
 
 export function formatCalendarDate(date: TCalendarDate): string {
   return `${String(date.year).padStart(4, '0')}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
@@ -113,7 +114,8 @@ export function legalHolidays(year: number): { date: string; name: string }[] {
   ];
   // New Year's Day of the next year is observed on December 31 when it falls on a Saturday.
   const nextNewYear = observed({ year: year + 1, month: 1, day: 1 });
-  if (nextNewYear.year === year) holidays.push({ date: formatCalendarDate(nextNewYear), name: "New Year's Day" });
+  if (nextNewYear.year === year)
+    holidays.push({ date: formatCalendarDate(nextNewYear), name: "New Year's Day" });
   return holidays;
 }
 
@@ -174,6 +176,13 @@ function offsetMs(instant: number, timeZone: string): number {
     second: '2-digit',
   }).formatToParts(new Date(instant));
   const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return asUtc - Math.floor(instant / 1000) * 1000;
 }

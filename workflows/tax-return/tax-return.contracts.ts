@@ -308,12 +308,10 @@ export interface TTaxReturnResult {
 export const getTaxReturnStatusQuery = defineQuery<TTaxReturnStatus>('getStatus');
 
 /** Portal: the client signed the e-file authorization. */
-export const efileAuthorizationSignedSignal = defineSignal<[TEfileAuthorizationSigned]>(
-  'efileAuthorizationSigned',
-);
+export const efileAuthorizationSignedSignal =
+  defineSignal<[TEfileAuthorizationSigned]>('efileAuthorizationSigned');
 /** Portal: the client asked for changes instead of approving. */
-export const clientChangesRequestedSignal =
-  defineSignal<[TClientChangesRequested]>('clientChangesRequested');
+export const clientChangesRequestedSignal = defineSignal<[TClientChangesRequested]>('clientChangesRequested');
 
 export const submitForReviewUpdate = defineUpdate<TTaxReturnUpdateResult, [TSubmitForReview]>(
   'submitForReview',

@@ -12,6 +12,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
   type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
@@ -77,7 +78,11 @@ let preparer: IUser;
 let reviewer: IUser;
 let manager: IUser;
 
-const summary = { federalRefundMinor: 123_456, state: { code: 'ma', refundMinor: -4_200 }, notes: 'Refund by direct deposit.' };
+const summary = {
+  federalRefundMinor: 123_456,
+  state: { code: 'ma', refundMinor: -4_200 },
+  notes: 'Refund by direct deposit.',
+};
 
 beforeAll(async () => {
   databaseUrl = await createTestDatabase();
@@ -88,7 +93,10 @@ beforeAll(async () => {
   reviewer = await createStaffMember(em, firm, { role: 'reviewer' });
   manager = await createStaffMember(em, firm, { role: 'manager' });
   redis = new Redis(process.env.REDIS_URL ?? '');
-  mailer = createSmtpMailer({ smtpUrl: process.env.SMTP_URL ?? '', from: 'Tax Test Firm <firm@example.test>' });
+  mailer = createSmtpMailer({
+    smtpUrl: process.env.SMTP_URL ?? '',
+    from: 'Tax Test Firm <firm@example.test>',
+  });
   connection = await connectWorker();
   temporal = await connectClient();
   await workflowBundle();
@@ -154,7 +162,12 @@ async function withWorkers<T>(
       return local.voidInvoice(ref);
     },
   };
-  const deps = { orm, mailer, liveUpdates: createLiveUpdatesPublisher(redis), publicUrl: 'http://localhost:3000' };
+  const deps = {
+    orm,
+    mailer,
+    liveUpdates: createLiveUpdatesPublisher(redis),
+    publicUrl: 'http://localhost:3000',
+  };
   const activities: TActivities = {
     ...createEngagementActivities(deps),
     ...createDocumentIntakeActivities(deps),
@@ -213,7 +226,10 @@ function returnInput(
   };
 }
 
-async function start(run: TRun, input: TTaxReturnInputIn): Promise<WorkflowHandle<typeof taxReturnWorkflow>> {
+async function start(
+  run: TRun,
+  input: TTaxReturnInputIn,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof taxReturnWorkflow>> {
   return temporal.client.workflow.start<typeof taxReturnWorkflow>('taxReturnWorkflow', {
     taskQueue: run.taskQueue,
     workflowId: taxReturnWorkflowId(input.clientId, input.taxYear),
@@ -221,7 +237,11 @@ async function start(run: TRun, input: TTaxReturnInputIn): Promise<WorkflowHandl
   });
 }
 
-async function waitFor<T>(read: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -240,22 +260,26 @@ async function finishIntake(engagementId: string): Promise<void> {
   const intake = temporal.client.workflow.getHandle(documentIntakeWorkflowId(engagementId));
   // The return starts its intake child right after it moves to the intake stage.
   const status = await waitFor(
-    () => intake.query(getIntakeStatusQuery).catch((error: unknown) => {
-      if (error instanceof WorkflowNotFoundError) return null;
-      throw error;
-    }),
+    () =>
+      intake.query(getIntakeStatusQuery).catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return null;
+        throw error;
+      }),
     (s) => s !== null && s.checklist.length > 0 && s.stage === 'collecting',
   );
   if (!status) throw new Error('unreachable');
   for (const item of status.checklist.filter((i) => i.required && i.status === 'open')) {
     try {
       await intake.executeUpdate(waiveItemUpdate, {
-        args: [{ requestId: item.requestId, reason: 'Not needed for this test return', byUserId: manager.id }],
+        args: [
+          { requestId: item.requestId, reason: 'Not needed for this test return', byUserId: manager.id },
+        ],
       });
     } catch (error) {
       // The last waiver completes the intake, which may finish before answering the update.
       const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
-      if (!(cause instanceof ApplicationFailure) || cause.type !== 'AcceptedUpdateCompletedWorkflow') throw error;
+      if (!(cause instanceof ApplicationFailure) || cause.type !== 'AcceptedUpdateCompletedWorkflow')
+        throw error;
     }
   }
 }
@@ -319,28 +343,38 @@ describe('tax return workflow', () => {
       const preparing = await waitForStage(handle, 'preparation');
       expect(preparing.openTasks).toEqual([expect.objectContaining({ assigneeRole: 'preparer' })]);
       expect(
-        await rejection(handle.executeUpdate(submitForReviewUpdate, { args: [{ byUserId: reviewer.id, summary }] })),
+        await rejection(
+          handle.executeUpdate(submitForReviewUpdate, { args: [{ byUserId: reviewer.id, summary }] }),
+        ),
       ).toBe('The reviewer cannot also prepare the return: reassign one of them first.');
       await handle.executeUpdate(submitForReviewUpdate, { args: [{ byUserId: preparer.id, summary }] });
       await waitForStage(handle, 'review');
 
       // The preparer cannot approve their own work: refused by the validator, nothing in history.
-      expect(await rejection(handle.executeUpdate(approveReturnUpdate, { args: [{ byUserId: preparer.id }] }))).toBe(
-        'You prepared this return: someone else must review and approve it.',
-      );
       expect(
-        await rejection(handle.executeUpdate(sendBackUpdate, { args: [{ byUserId: reviewer.id, reason: 'too short' }] })),
+        await rejection(handle.executeUpdate(approveReturnUpdate, { args: [{ byUserId: preparer.id }] })),
+      ).toBe('You prepared this return: someone else must review and approve it.');
+      expect(
+        await rejection(
+          handle.executeUpdate(sendBackUpdate, { args: [{ byUserId: reviewer.id, reason: 'too short' }] }),
+        ),
       ).toBe('Say in a sentence what needs to change (at least 10 characters)');
       await handle.executeUpdate(sendBackUpdate, {
         args: [{ byUserId: reviewer.id, reason: 'Add the 1099-INT interest from the savings account.' }],
       });
       const revising = await waitForStage(handle, 'preparation');
       expect(revising.reviews).toEqual([
-        expect.objectContaining({ round: 1, outcome: 'sent_back', reason: 'Add the 1099-INT interest from the savings account.' }),
+        expect.objectContaining({
+          round: 1,
+          outcome: 'sent_back',
+          reason: 'Add the 1099-INT interest from the savings account.',
+        }),
       ]);
       await handle.executeUpdate(submitForReviewUpdate, { args: [{ byUserId: preparer.id, summary }] });
       await waitForStage(handle, 'review');
-      await handle.executeUpdate(approveReturnUpdate, { args: [{ byUserId: reviewer.id, note: 'Looks right.' }] });
+      await handle.executeUpdate(approveReturnUpdate, {
+        args: [{ byUserId: reviewer.id, note: 'Looks right.' }],
+      });
 
       const approving = await waitForStage(handle, 'client_approval');
       expect(approving.approval.round).toBe(1);
@@ -349,7 +383,9 @@ describe('tax return workflow', () => {
         () => listEmails(client.email),
         (list) => list.some((e) => e.subject === 'Please review and approve: Your 2026 tax return'),
       );
-      const approvalEmail = emails.find((e) => e.subject === 'Please review and approve: Your 2026 tax return');
+      const approvalEmail = emails.find(
+        (e) => e.subject === 'Please review and approve: Your 2026 tax return',
+      );
       expect(approvalEmail?.text).toContain('Federal: Refund $1,234.56. MA: Owed $42.00.');
       expect(approvalEmail?.text).toContain(`/portal/engagements/${opened.engagementId}/approve`);
 
@@ -389,7 +425,9 @@ describe('tax return workflow', () => {
       expect(filing.billing.state).toBe('paid');
       expect(
         await rejection(
-          handle.executeUpdate(recordFilingUpdate, { args: [{ byUserId: preparer.id, confirmationNumber: '12345' }] }),
+          handle.executeUpdate(recordFilingUpdate, {
+            args: [{ byUserId: preparer.id, confirmationNumber: '12345' }],
+          }),
         ),
       ).toBe('Enter the 20-character IRS Submission ID, for example 123456 2027 105 abc1234');
       await handle.executeUpdate(recordFilingUpdate, {
@@ -402,8 +440,17 @@ describe('tax return workflow', () => {
 
     expect(result).toEqual({ outcome: 'filed', confirmationNumber: '1234562027105abc1234', reviewRounds: 2 });
     const em = forSystem(orm, 'test assertions');
-    const engagement = await em.findOneOrFail(Engagement, { id: engagementId }, { populate: ['preparer', 'reviewer'] });
-    expect(engagement).toMatchObject({ type: 'tax_return', status: 'completed', stage: 'completed', taxYear: 2026 });
+    const engagement = await em.findOneOrFail(
+      Engagement,
+      { id: engagementId },
+      { populate: ['preparer', 'reviewer'] },
+    );
+    expect(engagement).toMatchObject({
+      type: 'tax_return',
+      status: 'completed',
+      stage: 'completed',
+      taxYear: 2026,
+    });
     expect(engagement.workflowId).toBe(workflowId);
     expect(engagement.preparer?.id).toBe(preparer.id);
     expect(engagement.reviewer?.id).toBe(reviewer.id);
@@ -412,13 +459,32 @@ describe('tax return workflow', () => {
     expect(tasks.filter((t) => t.kind === 'review')).toHaveLength(2);
     const approval = await em.findOneOrFail(TaxReturnApproval, { engagement: engagementId, round: 1 });
     expect(approval).toMatchObject({ status: 'signed', typedName: 'Jordan Lee', signedIp: '203.0.113.7' });
-    const timeline = await em.find(EngagementEvent, { engagement: engagementId }, { orderBy: { occurredAt: 'asc', key: 'asc' } });
+    const timeline = await em.find(
+      EngagementEvent,
+      { engagement: engagementId },
+      { orderBy: { occurredAt: 'asc', key: 'asc' } },
+    );
     expect(timeline.map((e) => e.kind)).toEqual(
-      expect.arrayContaining(['started', 'intake_complete', 'submitted_for_review', 'sent_back', 'approval_requested', 'client_approved', 'invoiced', 'paid', 'filed']),
+      expect.arrayContaining([
+        'started',
+        'intake_complete',
+        'submitted_for_review',
+        'sent_back',
+        'approval_requested',
+        'client_approved',
+        'invoiced',
+        'paid',
+        'filed',
+      ]),
     );
     const audit = await em.find(AuditEvent, { targetId: engagementId, action: { $like: 'tax_return.%' } });
     expect(audit.map((a) => a.action)).toEqual(
-      expect.arrayContaining(['tax_return.sent_back', 'tax_return.approved', 'tax_return.efile_authorized', 'tax_return.filed']),
+      expect.arrayContaining([
+        'tax_return.sent_back',
+        'tax_return.approved',
+        'tax_return.efile_authorized',
+        'tax_return.filed',
+      ]),
     );
   });
 
@@ -446,7 +512,11 @@ describe('tax return workflow', () => {
       const handle = await start(run, input);
       const escalated = await waitFor(statusOf(handle), (s) => s.escalations.length === 1, 20_000);
       expect(escalated.stage).toBe('intake');
-      const escalation = await forTenant(orm, firm.id).findOneOrFail(Task, { id: escalated.escalations[0]!.taskId }, { populate: ['assignee'] });
+      const escalation = await forTenant(orm, firm.id).findOneOrFail(
+        Task,
+        { id: escalated.escalations[0]!.taskId },
+        { populate: ['assignee'] },
+      );
       expect(escalation.title).toMatch(/The 2026 return is due in 1 day\(s\) and not filed/);
       expect(escalation.assignee?.id).toBe(manager.id);
 
@@ -482,9 +552,13 @@ describe('tax return workflow', () => {
       await handle.executeUpdate(setWaitingOnK1Update, { args: [{ byUserId: preparer.id, waiting: false }] });
       const followedUp = await waitFor(statusOf(handle), (s) => s.reminders.escalated, 20_000);
       expect(followedUp.reminders.sent).toBe(2);
-      expect(followedUp.openTasks.some((t) => t.title.startsWith('Follow up: the client has not approved'))).toBe(true);
+      expect(
+        followedUp.openTasks.some((t) => t.title.startsWith('Follow up: the client has not approved')),
+      ).toBe(true);
       const emails = await listEmails(client.email);
-      expect(emails.filter((e) => e.subject === 'Please review and approve: Your 2026 tax return')).toHaveLength(3);
+      expect(
+        emails.filter((e) => e.subject === 'Please review and approve: Your 2026 tax return'),
+      ).toHaveLength(3);
 
       await requestTaxReturnChanges(forTenant(orm, firm.id), {
         organizationId: firm.id,
@@ -536,11 +610,19 @@ describe('tax return workflow', () => {
       await handle.executeUpdate(recordFilingUpdate, {
         args: [{ byUserId: preparer.id, confirmationNumber: '65432120271059xyz876' }],
       });
-      expect(await handle.result()).toEqual({ outcome: 'filed', confirmationNumber: '65432120271059xyz876', reviewRounds: 2 });
-      const firstRun = await temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
+      expect(await handle.result()).toEqual({
+        outcome: 'filed',
+        confirmationNumber: '65432120271059xyz876',
+        reviewRounds: 2,
+      });
+      const firstRun = await temporal.client.workflow
+        .getHandle(handle.workflowId, handle.firstExecutionRunId)
+        .describe();
       expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
       const em = forSystem(orm, 'test assertions');
-      expect(await em.findOneOrFail(Engagement, { id: opened.engagementId })).toMatchObject({ status: 'completed' });
+      expect(await em.findOneOrFail(Engagement, { id: opened.engagementId })).toMatchObject({
+        status: 'completed',
+      });
       expect(await em.count(Task, { engagement: opened.engagementId, status: 'open' })).toBe(0);
       // One timeline, keyed by the first run: no event lost or written twice across runs.
       const events = await em.find(EngagementEvent, { engagement: opened.engagementId });
@@ -567,7 +649,9 @@ describe('tax return workflow', () => {
         await waitFor(statusOf(handle), (s) => s.billing.state === 'invoiced');
 
         expect(
-          await rejection(handle.executeUpdate(waivePaymentUpdate, { args: [{ byUserId: manager.id, reason: 'promo' }] })),
+          await rejection(
+            handle.executeUpdate(waivePaymentUpdate, { args: [{ byUserId: manager.id, reason: 'promo' }] }),
+          ),
         ).toBe('Say in a sentence why the fee is waived (at least 10 characters)');
         expect(
           await rejection(
@@ -613,7 +697,10 @@ describe('tax return workflow', () => {
     const em = forSystem(orm, 'test assertions');
     expect(await em.count(Invoice, { engagement: engagementId })).toBe(1);
     expect((await em.findOneOrFail(Invoice, { engagement: engagementId })).status).toBe('void');
-    expect(await em.findOneOrFail(Engagement, { id: engagementId })).toMatchObject({ status: 'cancelled', stage: 'cancelled' });
+    expect(await em.findOneOrFail(Engagement, { id: engagementId })).toMatchObject({
+      status: 'cancelled',
+      stage: 'cancelled',
+    });
     expect(await em.count(Task, { engagement: engagementId, status: 'open' })).toBe(0);
     const emails = await waitFor(
       () => listEmails(client.email),
@@ -626,6 +713,8 @@ describe('tax return workflow', () => {
         'Tax Test Firm has stopped work on Your 2026 tax return',
       ]),
     );
-    expect(emails.filter((e) => e.subject === 'Tax Test Firm has stopped work on Your 2026 tax return')).toHaveLength(1);
+    expect(
+      emails.filter((e) => e.subject === 'Tax Test Firm has stopped work on Your 2026 tax return'),
+    ).toHaveLength(1);
   });
 });

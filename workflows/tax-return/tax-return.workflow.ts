@@ -14,7 +14,12 @@ import type { EngagementActivities } from '../../activities/engagements/engageme
 import type { TaxReturnActivities } from '../../activities/tax-return/tax-return.activities';
 import type { documentIntakeWorkflow } from '../intake/document-intake.workflow';
 import { documentIntakeWorkflowId, documentIntakeWorkflowType } from '../intake/document-intake.contracts';
-import { Compensations, EngagementCancellation, finishCancelled, handleCancelEngagement } from '../shared/cancellation';
+import {
+  Compensations,
+  EngagementCancellation,
+  finishCancelled,
+  handleCancelEngagement,
+} from '../shared/cancellation';
 import { continueAsNewWith, shouldContinueAsNew } from '../shared/continue-as-new';
 import { Deadlines, type TDeadline } from '../shared/deadlines';
 import { clonePlain, EngagementTracker, type TTrackerState } from '../shared/engagement-tracker';
@@ -153,7 +158,13 @@ export async function taxReturnWorkflow(
         waitingOnK1: null,
         summary: null,
         reviews: [],
-        approval: { round: 0, requestedAt: null, signedAt: null, authorizationId: null, changesRequested: null },
+        approval: {
+          round: 0,
+          requestedAt: null,
+          signedAt: null,
+          authorizationId: null,
+          changesRequested: null,
+        },
         billing: { fee: input.fee, state: 'not_billed', invoiceId: null, waivedReason: null, paidAt: null },
         filing: null,
         escalations: [],
@@ -191,31 +202,28 @@ export async function taxReturnWorkflow(
   const currentDeadline = () => (state.extension ? input.dueDates.extended : input.dueDates.original);
   const deadlineKind = () => (state.extension ? 'extended' : 'original');
 
-  setHandler(
-    getTaxReturnStatusQuery,
-    (): TTaxReturnStatus => ({
-      ...tracker.status(),
-      clientId: input.clientId,
-      taxYear: input.taxYear,
-      returnType: input.returnType,
-      preparerUserId: state.preparerUserId,
-      reviewerUserId: state.reviewerUserId,
-      dueDates: {
-        original: input.dueDates.original,
-        extended: input.dueDates.extended,
-        extensionFiled: state.extension !== null,
-        extensionFiledOn: state.extension?.filedOn ?? null,
-        current: currentDeadline(),
-      },
-      waitingOnK1: state.waitingOnK1 ? { ...state.waitingOnK1 } : null,
-      summary: state.summary ? clonePlain(state.summary) : null,
-      reviews: state.reviews.map((r) => ({ ...r })),
-      approval: clonePlain(state.approval),
-      billing: clonePlain(state.billing),
-      filing: state.filing ? { ...state.filing } : null,
-      escalations: state.escalations.map((e) => ({ ...e })),
-    }),
-  );
+  setHandler(getTaxReturnStatusQuery, (): TTaxReturnStatus => ({
+    ...tracker.status(),
+    clientId: input.clientId,
+    taxYear: input.taxYear,
+    returnType: input.returnType,
+    preparerUserId: state.preparerUserId,
+    reviewerUserId: state.reviewerUserId,
+    dueDates: {
+      original: input.dueDates.original,
+      extended: input.dueDates.extended,
+      extensionFiled: state.extension !== null,
+      extensionFiledOn: state.extension?.filedOn ?? null,
+      current: currentDeadline(),
+    },
+    waitingOnK1: state.waitingOnK1 ? { ...state.waitingOnK1 } : null,
+    summary: state.summary ? clonePlain(state.summary) : null,
+    reviews: state.reviews.map((r) => ({ ...r })),
+    approval: clonePlain(state.approval),
+    billing: clonePlain(state.billing),
+    filing: state.filing ? { ...state.filing } : null,
+    escalations: state.escalations.map((e) => ({ ...e })),
+  }));
 
   const compensations = new Compensations();
   const cancellation = new EngagementCancellation();
@@ -241,7 +249,10 @@ export async function taxReturnWorkflow(
         title: task.title,
         details: task.details,
         assignTo: task.assignee ? { userId: task.assignee } : { role: task.role },
-        dueInSeconds: Math.max(86_400, Math.floor((new Date(currentDeadline()).getTime() - Date.now()) / 1000)),
+        dueInSeconds: Math.max(
+          86_400,
+          Math.floor((new Date(currentDeadline()).getTime() - Date.now()) / 1000),
+        ),
       }),
     );
     state.tasks[purpose] = opened.taskId;
@@ -273,7 +284,9 @@ export async function taxReturnWorkflow(
     compensations.add('tell the client', async () => {
       if (!cancellation.request?.notifyClient) return;
       const withdrawn = [
-        ...(state.approval.requestedAt && !state.approval.signedAt ? ['Your approval and e-file authorization'] : []),
+        ...(state.approval.requestedAt && !state.approval.signedAt
+          ? ['Your approval and e-file authorization']
+          : []),
         ...(state.billing.state === 'voided' ? ['The invoice for this return (cancelled)'] : []),
         ...(state.next === 'intake' ? ['The documents we asked for'] : []),
       ];
@@ -304,7 +317,8 @@ export async function taxReturnWorkflow(
     });
     if (state.approval.requestedAt && !state.approval.signedAt && !state.approval.changesRequested)
       addWithdrawApproval();
-    if (state.billing.state === 'invoiced' && state.billing.invoiceId) addVoidInvoice(state.billing.invoiceId);
+    if (state.billing.state === 'invoiced' && state.billing.invoiceId)
+      addVoidInvoice(state.billing.invoiceId);
   };
 
   // --- deadlines and escalations -------------------------------------------------------------------
@@ -316,7 +330,11 @@ export async function taxReturnWorkflow(
       const key = `${kind}:escalate:${lead}`;
       if (deadlines.get(key)) continue;
       const days = Math.round(lead / 86_400);
-      deadlines.plan(key, `Escalation ${days} day(s) before the deadline`, new Date(due.getTime() - lead * 1000));
+      deadlines.plan(
+        key,
+        `Escalation ${days} day(s) before the deadline`,
+        new Date(due.getTime() - lead * 1000),
+      );
     }
     const label = state.extension ? 'Extended filing deadline' : 'Filing deadline';
     if (!deadlines.get(`${kind}:due`)) deadlines.plan(`${kind}:due`, label, due);
@@ -348,7 +366,9 @@ export async function taxReturnWorkflow(
     const details = [
       `Stage: ${stageLabel}.`,
       `Deadline: ${due.toISOString().slice(0, 10)}${state.extension ? ' (extended)' : ''}.`,
-      k1 ? `Waiting on a K-1${state.waitingOnK1?.note ? ` (${state.waitingOnK1.note})` : ''} and no extension filed.` : '',
+      k1
+        ? `Waiting on a K-1${state.waitingOnK1?.note ? ` (${state.waitingOnK1.note})` : ''} and no extension filed.`
+        : '',
     ]
       .filter(Boolean)
       .join(' ');
@@ -372,14 +392,29 @@ export async function taxReturnWorkflow(
 
   // --- signals -------------------------------------------------------------------------------------
   setHandler(efileAuthorizationSignedSignal, (signed) => {
-    if (signed.round !== state.approval.round || state.approval.signedAt || tracker.stage !== 'client_approval') {
-      log.info('e-file authorization for another round, or not awaited now; ignored', { round: signed.round });
+    if (
+      signed.round !== state.approval.round ||
+      state.approval.signedAt ||
+      tracker.stage !== 'client_approval'
+    ) {
+      log.info('e-file authorization for another round, or not awaited now; ignored', {
+        round: signed.round,
+      });
       return;
     }
-    pending.authorization ??= { authorizationId: signed.authorizationId, round: signed.round, signedAt: signed.signedAt };
+    pending.authorization ??= {
+      authorizationId: signed.authorizationId,
+      round: signed.round,
+      signedAt: signed.signedAt,
+    };
   });
   setHandler(clientChangesRequestedSignal, (request) => {
-    if (request.round !== state.approval.round || state.approval.signedAt || tracker.stage !== 'client_approval') return;
+    if (
+      request.round !== state.approval.round ||
+      state.approval.signedAt ||
+      tracker.stage !== 'client_approval'
+    )
+      return;
     pending.clientChanges ??= { round: request.round, message: request.message, at: request.at };
   });
   setHandler(invoicePaidSignal, (paid) => {
@@ -460,11 +495,17 @@ export async function taxReturnWorkflow(
       });
       if (role === 'preparer') state.preparerUserId = userId;
       else state.reviewerUserId = userId;
-      const purposes: TTaskPurpose[] = role === 'preparer' ? ['preparation', 'filing', 'approval_follow_up'] : ['review'];
+      const purposes: TTaskPurpose[] =
+        role === 'preparer' ? ['preparation', 'filing', 'approval_follow_up'] : ['review'];
       for (const purpose of purposes) {
         const taskId = state.tasks[purpose];
         if (taskId)
-          await acts.reassignTaxReturnTask({ organizationId: input.organizationId, taskId, assigneeUserId: userId, byUserId });
+          await acts.reassignTaxReturnTask({
+            organizationId: input.organizationId,
+            taskId,
+            assigneeUserId: userId,
+            byUserId,
+          });
       }
       await tracker.note('reassigned', `New ${role} assigned`);
       return answer(`The ${role} is changed.`);
@@ -496,7 +537,9 @@ export async function taxReturnWorkflow(
         details: { invoiceId: state.billing.invoiceId },
       });
       await tracker.note('payment_waived', `Fee waived: ${reason}`);
-      return answer(state.billing.invoiceId ? 'The fee is waived; the invoice will be voided.' : 'The fee is waived.');
+      return answer(
+        state.billing.invoiceId ? 'The fee is waived; the invoice will be voided.' : 'The fee is waived.',
+      );
     },
   });
 
@@ -547,10 +590,14 @@ export async function taxReturnWorkflow(
         action: 'tax_return.extension_recorded',
         details: { filedOn: state.extension.filedOn, confirmationNumber: confirmationNumber ?? null },
       });
-      await tracker.note('extension_filed', `Extension filed: the deadline is now ${input.dueDates.extended.slice(0, 10)}`, {
-        dueAt: input.dueDates.extended,
-        extendedDueAt: input.dueDates.extended,
-      });
+      await tracker.note(
+        'extension_filed',
+        `Extension filed: the deadline is now ${input.dueDates.extended.slice(0, 10)}`,
+        {
+          dueAt: input.dueDates.extended,
+          extendedDueAt: input.dueDates.extended,
+        },
+      );
       return answer('Extension recorded; the deadline and escalations moved to the extended date.');
     },
   });
@@ -581,7 +628,9 @@ export async function taxReturnWorkflow(
           ? `Waiting on a K-1${note ? ` (${note})` : ''}: client reminders paused`
           : 'K-1 received: client reminders resume',
       );
-      return answer(waiting ? 'Client reminders are paused until the K-1 arrives.' : 'Client reminders resume.');
+      return answer(
+        waiting ? 'Client reminders are paused until the K-1 arrives.' : 'Client reminders resume.',
+      );
     },
   });
 
@@ -591,7 +640,9 @@ export async function taxReturnWorkflow(
     tracker.waitFor('Preparation of the return', 'staff');
     await openTask('preparation', {
       title: reason ? `Revise the ${input.taxYear} return` : `Prepare the ${input.taxYear} return`,
-      details: reason ? `Sent back: ${reason}` : 'The documents are in. Prepare the return and submit it for review.',
+      details: reason
+        ? `Sent back: ${reason}`
+        : 'The documents are in. Prepare the return and submit it for review.',
       assignee: state.preparerUserId,
       role: 'preparer',
     });
@@ -612,7 +663,13 @@ export async function taxReturnWorkflow(
       changesRequested: null,
     };
     state.approvalReminders = newReminderProgress();
-    Object.assign(tracker.reminders, { sent: 0, planned: 0, nextAt: null, notSentReason: null, escalated: false });
+    Object.assign(tracker.reminders, {
+      sent: 0,
+      planned: 0,
+      nextAt: null,
+      notSentReason: null,
+      escalated: false,
+    });
     const summary = state.summary!;
     const round = state.approval.round;
     await tracker.attempt('openApprovalRequest', () =>
@@ -627,7 +684,9 @@ export async function taxReturnWorkflow(
       }),
     );
     addWithdrawApproval();
-    const sent = await tracker.attempt('sendEngagementEmail', () => sendApprovalEmail(`${workflowId}:approval:${round}`, false));
+    const sent = await tracker.attempt('sendEngagementEmail', () =>
+      sendApprovalEmail(`${workflowId}:approval:${round}`, false),
+    );
     tracker.reminders.notSentReason = sent.notSentReason;
     tracker.waitFor('Approval and e-file authorization', 'client');
     await tracker.moveTo(
@@ -666,7 +725,8 @@ export async function taxReturnWorkflow(
     tracker.waitFor('Filing with the IRS', 'staff');
     await openTask('filing', {
       title: `File the ${input.taxYear} return and record the IRS Submission ID`,
-      details: 'The client authorized e-filing and payment is settled. File the return, then record its Submission ID.',
+      details:
+        'The client authorized e-filing and payment is settled. File the return, then record its Submission ID.',
       assignee: state.preparerUserId,
       role: 'preparer',
     });
@@ -688,7 +748,9 @@ export async function taxReturnWorkflow(
   // --- the stages ----------------------------------------------------------------------------------
   const run = await cancellation.run(async (): Promise<TTaxReturnResult> => {
     if (state.next === 'opening') {
-      const opened = await tracker.attempt('openTaxReturn', () => acts.openTaxReturn({ ...input, workflowId, runId }));
+      const opened = await tracker.attempt('openTaxReturn', () =>
+        acts.openTaxReturn({ ...input, workflowId, runId }),
+      );
       state.clientKind = opened.clientKind;
       if (opened.engagementId !== engagementId) {
         engagementId = opened.engagementId;
@@ -698,9 +760,14 @@ export async function taxReturnWorkflow(
       planDeadlines();
       state.next = 'intake';
       tracker.waitFor('Documents from the client', 'client');
-      await tracker.moveTo('intake', 'started', `Tax return opened; filing deadline ${currentDeadline().slice(0, 10)}`, {
-        dueAt: currentDeadline(),
-      });
+      await tracker.moveTo(
+        'intake',
+        'started',
+        `Tax return opened; filing deadline ${currentDeadline().slice(0, 10)}`,
+        {
+          dueAt: currentDeadline(),
+        },
+      );
     } else {
       registerCompensations();
       tracker.setDeadline(deadlines.next());
@@ -805,7 +872,8 @@ export async function taxReturnWorkflow(
         }
         case 'client_approval': {
           const round = state.approval.round;
-          const answered = () => pending.authorization?.round === round || pending.clientChanges?.round === round;
+          const answered = () =>
+            pending.authorization?.round === round || pending.clientChanges?.round === round;
           const outcome = await remindUntilDone({
             workflowId,
             kind: `approval-${round}`,
@@ -816,7 +884,8 @@ export async function taxReturnWorkflow(
             pausedReason: () => (state.waitingOnK1 ? 'paused while waiting on a K-1' : null),
             send: async ({ number, idempotencyKey }) => {
               const sent = await sendApprovalEmail(idempotencyKey, true);
-              if (sent.sent) await tracker.note('reminder_sent', `Approval reminder ${number} emailed to the client`);
+              if (sent.sent)
+                await tracker.note('reminder_sent', `Approval reminder ${number} emailed to the client`);
               return sent;
             },
             escalate: async ({ sent }) => {
@@ -826,7 +895,10 @@ export async function taxReturnWorkflow(
                 assignee: state.preparerUserId,
                 role: 'preparer',
               });
-              await tracker.note('follow_up_created', 'No client approval after the last reminder: follow-up task opened');
+              await tracker.note(
+                'follow_up_created',
+                'No client approval after the last reminder: follow-up task opened',
+              );
             },
           });
           if (outcome === 'escalated') await condition(answered);
@@ -899,17 +971,30 @@ export async function taxReturnWorkflow(
           const filing = state.filing!;
           await closeTask('filing');
           for (const escalation of state.escalations) {
-            await acts.closeStaffTask({ organizationId: input.organizationId, taskId: escalation.taskId, outcome: 'done' });
+            await acts.closeStaffTask({
+              organizationId: input.organizationId,
+              taskId: escalation.taskId,
+              outcome: 'done',
+            });
             tracker.untrackTask(escalation.taskId);
           }
           for (const deadline of deadlines.state()) deadlines.clear(deadline.key);
           tracker.setDeadline(null);
           tracker.stopWaiting();
           state.next = 'completed';
-          await tracker.moveTo('completed', 'filed', `Filed on ${filing.filedOn}; IRS Submission ID ${filing.confirmationNumber}`, {
-            status: 'completed',
-          });
-          return { outcome: 'filed', confirmationNumber: filing.confirmationNumber, reviewRounds: state.reviews.length };
+          await tracker.moveTo(
+            'completed',
+            'filed',
+            `Filed on ${filing.filedOn}; IRS Submission ID ${filing.confirmationNumber}`,
+            {
+              status: 'completed',
+            },
+          );
+          return {
+            outcome: 'filed',
+            confirmationNumber: filing.confirmationNumber,
+            reviewRounds: state.reviews.length,
+          };
         }
         default:
           throw new Error(`unreachable: a return does not run stage ${state.next}`);
@@ -928,4 +1013,3 @@ export async function taxReturnWorkflow(
   });
   return { outcome: 'cancelled', confirmationNumber: null, reviewRounds: state.reviews.length };
 }
-

@@ -31,9 +31,16 @@ export async function bankAccountsOf(
     provider: 'quickbooks',
     status: { $ne: 'disconnected' },
   });
-  if (!connection) return { accounts: [], problem: 'This client has no QuickBooks connection. Connect it in Settings → Integrations first.' };
+  if (!connection)
+    return {
+      accounts: [],
+      problem: 'This client has no QuickBooks connection. Connect it in Settings → Integrations first.',
+    };
   if (connection.status === 'reconnect_needed')
-    return { accounts: [], problem: 'QuickBooks must be connected again for this client (Settings → Integrations).' };
+    return {
+      accounts: [],
+      problem: 'QuickBooks must be connected again for this client (Settings → Integrations).',
+    };
   const adapter = ledger();
   if (!adapter) return { accounts: [], problem: 'QuickBooks is not configured for this installation.' };
   try {
@@ -55,7 +62,9 @@ export async function bankAccountsOf(
       problem: null,
     };
   } catch (error) {
-    console.warn(`reading QuickBooks bank accounts failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.warn(
+      `reading QuickBooks bank accounts failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return { accounts: [], problem: 'QuickBooks did not answer just now. Try again in a minute.' };
   }
 }
@@ -87,7 +96,10 @@ export async function bookkeepingPage(
     accounts,
     problem,
     schedule: schedule
-      ? { nextRuns: schedule.nextRuns.map((t) => input.format.dateTime(new Date(t))), paused: schedule.paused }
+      ? {
+          nextRuns: schedule.nextRuns.map((t) => input.format.dateTime(new Date(t))),
+          paused: schedule.paused,
+        }
       : null,
     closes: closes.map((c) => ({
       id: c.id,
@@ -170,7 +182,11 @@ export async function closeMonthNow(
     startedByUserId: input.byUserId,
   });
   if (started.alreadyStarted) {
-    const existing = await em.findOne(Engagement, { client: input.clientId, type: 'monthly_close', period: input.period });
+    const existing = await em.findOne(Engagement, {
+      client: input.clientId,
+      type: 'monthly_close',
+      period: input.period,
+    });
     return { engagementId: existing?.id ?? engagementId, alreadyStarted: true };
   }
   return { engagementId, alreadyStarted: false };

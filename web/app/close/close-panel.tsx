@@ -35,7 +35,11 @@ function ActionForm({
       <h3>{title}</h3>
       {children}
       <div className="form-actions">
-        <button type="submit" className={danger ? 'button button-danger' : 'button button-primary'} disabled={busy}>
+        <button
+          type="submit"
+          className={danger ? 'button button-danger' : 'button button-primary'}
+          disabled={busy}
+        >
           {busy ? 'Saving…' : submitLabel}
         </button>
       </div>
@@ -48,7 +52,15 @@ function ActionForm({
   );
 }
 
-function Field({ label, hint, children }: { label: string; hint?: string; children: (id: string) => ReactNode }) {
+function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  children: (id: string) => ReactNode;
+}) {
   const id = useId();
   return (
     <div className="field">
@@ -79,7 +91,11 @@ const questionTone: Record<string, string> = {
   resolved_in_ledger: 'completed',
   withdrawn: 'cancelled',
 };
-const reconciliationTone: Record<string, string> = { matched: 'completed', accepted: 'completed', discrepancy: 'failed' };
+const reconciliationTone: Record<string, string> = {
+  matched: 'completed',
+  accepted: 'completed',
+  discrepancy: 'failed',
+};
 
 export function ClosePanel({ engagementId, panel }: { engagementId: string; panel: TClosePanel }) {
   const { actions } = panel;
@@ -91,7 +107,8 @@ export function ClosePanel({ engagementId, panel }: { engagementId: string; pane
       {panel.live ? <Notice tone={panel.live.tone}>{panel.live.text}</Notice> : null}
       {panel.ledger ? (
         <p className="small muted">
-          QuickBooks read {panel.ledger.pulls} time(s){panel.ledger.lastPulledAt ? `, last ${panel.ledger.lastPulledAt}` : ''}.
+          QuickBooks read {panel.ledger.pulls} time(s)
+          {panel.ledger.lastPulledAt ? `, last ${panel.ledger.lastPulledAt}` : ''}.
         </p>
       ) : null}
 
@@ -170,16 +187,28 @@ export function ClosePanel({ engagementId, panel }: { engagementId: string; pane
 
       <div className="stack">
         {actions.statement ? (
-          <ActionForm engagementId={engagementId} intent="statement" title="Enter a statement balance" submitLabel="Save balance">
+          <ActionForm
+            engagementId={engagementId}
+            intent="statement"
+            title="Enter a statement balance"
+            submitLabel="Save balance"
+          >
             <Field label="Account">{(id) => <AccountSelect id={id} accounts={panel.bankAccounts} />}</Field>
             <Field label="Closing balance (dollars)">
               {(id) => <input id={id} name="balance" inputMode="decimal" required placeholder="12345.67" />}
             </Field>
-            <Field label="Statement date">{(id) => <input id={id} type="date" name="statementDate" required />}</Field>
+            <Field label="Statement date">
+              {(id) => <input id={id} type="date" name="statementDate" required />}
+            </Field>
           </ActionForm>
         ) : null}
         {actions.accept ? (
-          <ActionForm engagementId={engagementId} intent="accept" title="Accept a difference" submitLabel="Accept difference">
+          <ActionForm
+            engagementId={engagementId}
+            intent="accept"
+            title="Accept a difference"
+            submitLabel="Accept difference"
+          >
             <Field label="Account">{(id) => <AccountSelect id={id} accounts={panel.bankAccounts} />}</Field>
             <Field label="Explanation" hint="Shown in the close report, e.g. a deposit in transit.">
               {(id) => <input id={id} name="note" required minLength={10} maxLength={1000} />}
@@ -187,7 +216,12 @@ export function ClosePanel({ engagementId, panel }: { engagementId: string; pane
           </ActionForm>
         ) : null}
         {actions.adjustment ? (
-          <ActionForm engagementId={engagementId} intent="adjustment" title="Record an adjustment" submitLabel="Record adjustment">
+          <ActionForm
+            engagementId={engagementId}
+            intent="adjustment"
+            title="Record an adjustment"
+            submitLabel="Record adjustment"
+          >
             <input type="hidden" name="requestId" value={panel.adjustmentKey} />
             <Field label="What was changed in QuickBooks">
               {(id) => <input id={id} name="description" required minLength={3} maxLength={300} />}
@@ -198,11 +232,24 @@ export function ClosePanel({ engagementId, panel }: { engagementId: string; pane
           </ActionForm>
         ) : null}
         {actions.refresh ? (
-          <ActionForm engagementId={engagementId} intent="refresh" title="Read QuickBooks again" submitLabel="Refresh from QuickBooks" />
+          <ActionForm
+            engagementId={engagementId}
+            intent="refresh"
+            title="Read QuickBooks again"
+            submitLabel="Refresh from QuickBooks"
+          />
         ) : null}
         {actions.cancel ? (
-          <ActionForm engagementId={engagementId} intent="cancel" title="Cancel the close" submitLabel="Cancel close" danger>
-            <Field label="Why">{(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}</Field>
+          <ActionForm
+            engagementId={engagementId}
+            intent="cancel"
+            title="Cancel the close"
+            submitLabel="Cancel close"
+            danger
+          >
+            <Field label="Why">
+              {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
+            </Field>
             <label className="choice">
               <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
             </label>

@@ -111,7 +111,10 @@ export interface TCloseScheduleSummary {
 }
 
 /** What the schedule will do next, for the client's bookkeeping page; null when there is none. */
-export async function describeCloseSchedule(temporal: Client, clientId: string): Promise<TCloseScheduleSummary | null> {
+export async function describeCloseSchedule(
+  temporal: Client,
+  clientId: string,
+): Promise<TCloseScheduleSummary | null> {
   try {
     const description = await temporal.schedule.getHandle(closeScheduleId(clientId)).describe();
     return {

@@ -22,16 +22,24 @@ const questionStatusLabels: Record<string, string> = {
   withdrawn: 'Withdrawn',
 };
 
-function note(live: TWorkflowLiveState<TMonthlyCloseStatus>): { tone: 'info' | 'warning'; text: string } | null {
+function note(
+  live: TWorkflowLiveState<TMonthlyCloseStatus>,
+): { tone: 'info' | 'warning'; text: string } | null {
   switch (live.kind) {
     case 'running':
       return null;
     case 'no_answer':
-      return { tone: 'warning', text: 'The close workflow did not answer in time (is a worker running?). Actions are unavailable.' };
+      return {
+        tone: 'warning',
+        text: 'The close workflow did not answer in time (is a worker running?). Actions are unavailable.',
+      };
     case 'closed':
       return { tone: 'info', text: 'This close’s workflow has finished.' };
     case 'not_found':
-      return { tone: 'info', text: 'This close has no running workflow (it was recorded before the platform ran it).' };
+      return {
+        tone: 'info',
+        text: 'This close has no running workflow (it was recorded before the platform ran it).',
+      };
     case 'unavailable':
       return { tone: 'warning', text: 'Temporal is not reachable right now; actions are unavailable.' };
   }
@@ -39,7 +47,14 @@ function note(live: TWorkflowLiveState<TMonthlyCloseStatus>): { tone: 'info' | '
 
 export async function closePanel(
   em: EntityManager,
-  input: { organizationId: string; engagementId: string; format: TDateFormat; canWork: boolean; canApprove: boolean; canCancel: boolean },
+  input: {
+    organizationId: string;
+    engagementId: string;
+    format: TDateFormat;
+    canWork: boolean;
+    canApprove: boolean;
+    canCancel: boolean;
+  },
 ) {
   const engagement = await em.findOne(Engagement, {
     id: input.engagementId,
@@ -52,13 +67,26 @@ export async function closePanel(
   const active = live.kind === 'running' && status?.status === 'active' && status.cancellation === null;
   const stage = status?.stage ?? null;
   const open = active && stage !== 'reporting';
-  const questions = await em.find(CloseQuestion, { engagement: engagement.id }, { orderBy: { txnDate: 'asc', id: 'asc' } });
-  const adjustments = await em.find(CloseAdjustment, { engagement: engagement.id }, { orderBy: { createdAt: 'asc' } });
+  const questions = await em.find(
+    CloseQuestion,
+    { engagement: engagement.id },
+    { orderBy: { txnDate: 'asc', id: 'asc' } },
+  );
+  const adjustments = await em.find(
+    CloseAdjustment,
+    { engagement: engagement.id },
+    { orderBy: { createdAt: 'asc' } },
+  );
   return {
     live: note(live),
     period: engagement.period ? periodLabel(engagement.period) : null,
     ledger: status
-      ? { pulls: status.ledger.pulls, lastPulledAt: status.ledger.lastPulledAt ? input.format.dateTime(new Date(status.ledger.lastPulledAt)) : null }
+      ? {
+          pulls: status.ledger.pulls,
+          lastPulledAt: status.ledger.lastPulledAt
+            ? input.format.dateTime(new Date(status.ledger.lastPulledAt))
+            : null,
+        }
       : null,
     questions: questions.map((q) => ({
       id: q.id,
@@ -85,9 +113,18 @@ export async function closePanel(
       books: formatUsd(r.ledgerBalanceMinor),
       difference: formatUsd(r.differenceMinor),
     })),
-    adjustments: adjustments.map((a) => ({ description: a.description, amount: formatUsd(a.amountMinor), account: a.accountName ?? null })),
-    report: status?.report ? { documentId: status.report.documentId, emailed: status.report.emailed > 0 } : null,
-    bankAccounts: (status?.statements ?? []).map((s) => ({ ledgerAccountId: s.ledgerAccountId, name: s.name })),
+    adjustments: adjustments.map((a) => ({
+      description: a.description,
+      amount: formatUsd(a.amountMinor),
+      account: a.accountName ?? null,
+    })),
+    report: status?.report
+      ? { documentId: status.report.documentId, emailed: status.report.emailed > 0 }
+      : null,
+    bankAccounts: (status?.statements ?? []).map((s) => ({
+      ledgerAccountId: s.ledgerAccountId,
+      name: s.name,
+    })),
     actions: {
       statement: open && input.canWork,
       accept: open && stage === 'resolving' && input.canApprove,

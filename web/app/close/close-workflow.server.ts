@@ -43,13 +43,21 @@ export const closeActions = {
       h.executeUpdate(enterStatementBalanceUpdate, { args: [input] }),
     ),
   acceptDifference: (workflowId: string, input: TAcceptDifference) =>
-    updateWorkflow('accept difference', workflowId, (h) => h.executeUpdate(acceptDifferenceUpdate, { args: [input] })),
+    updateWorkflow('accept difference', workflowId, (h) =>
+      h.executeUpdate(acceptDifferenceUpdate, { args: [input] }),
+    ),
   recordAdjustment: (workflowId: string, input: TRecordAdjustment) =>
-    updateWorkflow('record adjustment', workflowId, (h) => h.executeUpdate(recordAdjustmentUpdate, { args: [input] })),
+    updateWorkflow('record adjustment', workflowId, (h) =>
+      h.executeUpdate(recordAdjustmentUpdate, { args: [input] }),
+    ),
   refreshLedger: (workflowId: string, input: TRefreshLedger) =>
-    updateWorkflow('refresh ledger', workflowId, (h) => h.executeUpdate(refreshLedgerUpdate, { args: [input] })),
+    updateWorkflow('refresh ledger', workflowId, (h) =>
+      h.executeUpdate(refreshLedgerUpdate, { args: [input] }),
+    ),
   cancel: (workflowId: string, input: TCancelEngagementInput) =>
-    updateWorkflow('cancel close', workflowId, (h) => h.executeUpdate(cancelEngagementUpdate, { args: [input] })),
+    updateWorkflow('cancel close', workflowId, (h) =>
+      h.executeUpdate(cancelEngagementUpdate, { args: [input] }),
+    ),
 };
 
 /** Sends the client's answers to the running close (the workflow records and writes them back). */

@@ -38,18 +38,23 @@ export async function questionsPage(em: EntityManager, input: { portal: TPortalU
     amount: formatUsd(q.amountMinor),
     direction: q.direction,
     options: q.options,
-    answer: q.answerAccountName ?? (q.status === 'needs_staff' ? 'Not sure (your accountant will sort it out)' : null),
+    answer:
+      q.answerAccountName ??
+      (q.status === 'needs_staff' ? 'Not sure (your accountant will sort it out)' : null),
   });
   return {
     engagement: { id: engagement.id, title: engagement.title },
     period: engagement.period ? periodLabel(engagement.period) : null,
     closed: engagement.status !== 'active',
     open: questions.filter((q) => q.status === 'open').map(view),
-    answered: questions.filter((q) => ['answered', 'written_back', 'needs_staff'].includes(q.status)).map(view),
+    answered: questions
+      .filter((q) => ['answered', 'written_back', 'needs_staff'].includes(q.status))
+      .map(view),
   };
 }
 
-export type TAnswersOutcome = { ok: true; count: number } | { ok: false; message: string; questionId?: string };
+export type TAnswersOutcome =
+  { ok: true; count: number } | { ok: false; message: string; questionId?: string };
 
 /**
  * Reads `category:<questionId>` (an offered account, or `unsure`) and `note:<questionId>` for the
@@ -63,17 +68,30 @@ export async function submitAnswers(
   const engagement = await findClose(em, input.portal, input.engagementId);
   if (!engagement) throw new AppError('not_found', 'This page could not be found.');
   if (engagement.status !== 'active') return { ok: false, message: 'This month is already closed.' };
-  const open = await em.find(CloseQuestion, { engagement: engagement.id, client: input.portal.clientId, status: 'open' });
+  const open = await em.find(CloseQuestion, {
+    engagement: engagement.id,
+    client: input.portal.clientId,
+    status: 'open',
+  });
   const answers: { questionId: string; accountId: string | null; note: string }[] = [];
   for (const question of open) {
     const choice = input.form.get(`category:${question.id}`);
     if (typeof choice !== 'string' || choice === '') continue;
     const note = ZCloseAnswerNote.safeParse(input.form.get(`note:${question.id}`) ?? '');
-    if (!note.success) return { ok: false, message: note.error.issues[0]?.message ?? 'Check the note.', questionId: question.id };
+    if (!note.success)
+      return {
+        ok: false,
+        message: note.error.issues[0]?.message ?? 'Check the note.',
+        questionId: question.id,
+      };
     if (choice !== 'unsure' && !question.options.some((o) => o.accountId === choice)) {
       return { ok: false, message: 'Choose one of the categories offered.', questionId: question.id };
     }
-    answers.push({ questionId: question.id, accountId: choice === 'unsure' ? null : choice, note: note.data });
+    answers.push({
+      questionId: question.id,
+      accountId: choice === 'unsure' ? null : choice,
+      note: note.data,
+    });
   }
   if (answers.length === 0) return { ok: false, message: 'Choose a category for at least one transaction.' };
   await submitCloseAnswers(engagement.workflowId, {

@@ -56,9 +56,13 @@ export function stageLabel(type: TEngagementType, stage: string): string {
     case 'document_intake':
       return isIntakeStage(stage) ? intakeStageInfo[stage].label : humanize(stage);
     case 'tax_return':
-      return stage in taxReturnStageInfo ? taxReturnStageInfo[stage as TTaxReturnStage].label : humanize(stage);
+      return stage in taxReturnStageInfo
+        ? taxReturnStageInfo[stage as TTaxReturnStage].label
+        : humanize(stage);
     case 'monthly_close':
-      return stage in monthlyCloseStageInfo ? monthlyCloseStageInfo[stage as TMonthlyCloseStage].label : humanize(stage);
+      return stage in monthlyCloseStageInfo
+        ? monthlyCloseStageInfo[stage as TMonthlyCloseStage].label
+        : humanize(stage);
   }
 }
 

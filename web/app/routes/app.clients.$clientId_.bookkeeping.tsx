@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { isAppError } from '../../../lib/errors';
 import { isUuid } from '../../../lib/ids';
 import { isClosePeriod, previousPeriod } from '../../../workflows/close/monthly-close.contracts';
-import { bookkeepingPage, closeMonthNow, endBookkeepingService, saveBookkeepingService } from '../close/bookkeeping.server';
+import {
+  bookkeepingPage,
+  closeMonthNow,
+  endBookkeepingService,
+  saveBookkeepingService,
+} from '../close/bookkeeping.server';
 import { RedirectError } from '../http/redirect.server';
 import { notFound, staffRoute } from '../http/route.server';
 import { EmptyState, FormError, Notice, PageHeader, StatusBadge } from '../ui/components';
@@ -34,7 +39,11 @@ export async function loader(args: LoaderFunctionArgs) {
 const ZBookkeepingForm = z.discriminatedUnion('intent', [
   z.object({
     intent: z.literal('save'),
-    closeDayOfMonth: z.coerce.number().int('Choose a day').min(2, 'Choose a day from the 2nd').max(28, 'Choose a day up to the 28th'),
+    closeDayOfMonth: z.coerce
+      .number()
+      .int('Choose a day')
+      .min(2, 'Choose a day from the 2nd')
+      .max(28, 'Choose a day up to the 28th'),
   }),
   z.object({ intent: z.literal('stop') }),
   z.object({
@@ -49,7 +58,8 @@ export async function action(args: ActionFunctionArgs) {
     if (!isUuid(clientId)) notFound('This client');
     const form = await args.request.formData();
     const parsed = ZBookkeepingForm.safeParse(Object.fromEntries(form));
-    if (!parsed.success) return data({ message: parsed.error.issues[0]?.message ?? 'Check the form.' }, { status: 400 });
+    if (!parsed.success)
+      return data({ message: parsed.error.issues[0]?.message ?? 'Check the form.' }, { status: 400 });
     const ids = { organizationId: staff.organizationId, clientId };
     try {
       switch (parsed.data.intent) {
@@ -57,7 +67,9 @@ export async function action(args: ActionFunctionArgs) {
           await saveBookkeepingService(em, {
             ...ids,
             closeDayOfMonth: parsed.data.closeDayOfMonth,
-            ledgerAccountIds: form.getAll('ledgerAccountId').filter((v): v is string => typeof v === 'string'),
+            ledgerAccountIds: form
+              .getAll('ledgerAccountId')
+              .filter((v): v is string => typeof v === 'string'),
             assigneeUserId: staff.userId,
             byUserId: staff.userId,
             actor,
@@ -67,12 +79,19 @@ export async function action(args: ActionFunctionArgs) {
           await endBookkeepingService(em, { ...ids, actor });
           throw new RedirectError(`/app/clients/${clientId}/bookkeeping`);
         case 'close_now': {
-          const started = await closeMonthNow(em, { ...ids, period: parsed.data.period, byUserId: staff.userId });
+          const started = await closeMonthNow(em, {
+            ...ids,
+            period: parsed.data.period,
+            byUserId: staff.userId,
+          });
           throw new RedirectError(`/app/engagements/${started.engagementId}?client=${clientId}`);
         }
       }
     } catch (error) {
-      if (isAppError(error) && (error.code === 'conflict' || error.code === 'invalid_input' || error.code === 'unavailable')) {
+      if (
+        isAppError(error) &&
+        (error.code === 'conflict' || error.code === 'invalid_input' || error.code === 'unavailable')
+      ) {
         return data({ message: error.userMessage }, { status: error.httpStatus });
       }
       throw error;
@@ -84,12 +103,14 @@ export default function Bookkeeping() {
   const page = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const submitting = useNavigation().state === 'submitting';
-  const chosen = new Set(page.service?.status === 'active' ? page.service.bankAccounts.map((a) => a.ledgerAccountId) : []);
+  const chosen = new Set(
+    page.service?.status === 'active' ? page.service.bankAccounts.map((a) => a.ledgerAccountId) : [],
+  );
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
-        <Link to={`/app/clients/${page.client.id}`}>{page.client.name}</Link> <span aria-hidden="true">/</span>{' '}
-        <span>Bookkeeping</span>
+        <Link to={`/app/clients/${page.client.id}`}>{page.client.name}</Link>{' '}
+        <span aria-hidden="true">/</span> <span>Bookkeeping</span>
       </nav>
       <PageHeader
         title="Monthly bookkeeping"
@@ -166,7 +187,13 @@ export default function Bookkeeping() {
             <input type="hidden" name="intent" value="close_now" />
             <div className="field">
               <label htmlFor="period">Month (yyyy-mm)</label>
-              <input id="period" name="period" defaultValue={page.defaultPeriod} pattern="\d{4}-\d{2}" required />
+              <input
+                id="period"
+                name="period"
+                defaultValue={page.defaultPeriod}
+                pattern="\d{4}-\d{2}"
+                required
+              />
             </div>
             <div className="form-actions">
               <button type="submit" className="button button-secondary" disabled={submitting}>

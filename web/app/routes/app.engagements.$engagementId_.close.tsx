@@ -20,7 +20,9 @@ const money = (what: string) =>
     .string()
     .trim()
     .transform((v) => v.replace(/[$,\s]/g, ''))
-    .pipe(z.string().regex(/^[-+]?\d{1,11}(\.\d{1,2})?$/, `Enter the ${what} in dollars, for example 1234.56`))
+    .pipe(
+      z.string().regex(/^[-+]?\d{1,11}(\.\d{1,2})?$/, `Enter the ${what} in dollars, for example 1234.56`),
+    )
     .transform((v) => Math.round(Number(v) * 100));
 
 const ZCloseForm = z.discriminatedUnion('intent', [
@@ -39,7 +41,11 @@ const ZCloseForm = z.discriminatedUnion('intent', [
     requestId: z.uuid('Reload the page and try again'),
   }),
   z.object({ intent: z.literal('refresh') }),
-  z.object({ intent: z.literal('cancel'), reason: z.string().trim(), notifyClient: z.enum(['on']).optional() }),
+  z.object({
+    intent: z.literal('cancel'),
+    reason: z.string().trim(),
+    notifyClient: z.enum(['on']).optional(),
+  }),
 ]);
 
 const needs: Record<z.infer<typeof ZCloseForm>['intent'], TStaffAction> = {
@@ -58,11 +64,16 @@ export async function action(args: ActionFunctionArgs) {
   return staffRoute(args, 'engagements.work', async ({ staff, em, visibility }) => {
     const engagementId = args.params.engagementId;
     if (!isUuid(engagementId)) notFound('This engagement');
-    const engagement = await findEngagement(em, { organizationId: staff.organizationId, engagementId, visibility });
+    const engagement = await findEngagement(em, {
+      organizationId: staff.organizationId,
+      engagementId,
+      visibility,
+    });
     if (!engagement || engagement.type !== 'monthly_close') notFound('This engagement');
 
     const form = await args.request.formData();
-    const intent = typeof form.get('intent') === 'string' ? String(form.get('intent')) : 'form';
+    const rawIntent = form.get('intent');
+    const intent = typeof rawIntent === 'string' ? rawIntent : 'form';
     const answer = (ok: boolean, message: string, status = 200) =>
       data<TCloseActionResult>({ ok, message, form: intent }, { status });
     const parsed = ZCloseForm.safeParse(Object.fromEntries(form));
@@ -89,8 +100,13 @@ export async function action(args: ActionFunctionArgs) {
         case 'accept':
           return answer(
             true,
-            (await closeActions.acceptDifference(workflowId, { byUserId, ledgerAccountId: input.ledgerAccountId, note: input.note }))
-              .message,
+            (
+              await closeActions.acceptDifference(workflowId, {
+                byUserId,
+                ledgerAccountId: input.ledgerAccountId,
+                note: input.note,
+              })
+            ).message,
           );
         case 'adjustment':
           return answer(

@@ -21,7 +21,11 @@ const money = (what: string) =>
     .string()
     .trim()
     .transform((v) => v.replace(/[$,\s]/g, ''))
-    .pipe(z.string().regex(/^[-+]?\d{1,9}(\.\d{1,2})?$/, `Enter the ${what} in dollars, for example 1234.56 or -500`))
+    .pipe(
+      z
+        .string()
+        .regex(/^[-+]?\d{1,9}(\.\d{1,2})?$/, `Enter the ${what} in dollars, for example 1234.56 or -500`),
+    )
     .transform((v) => Math.round(Number(v) * 100));
 const optionalText = (max: number) => z.string().trim().max(max, `Use at most ${max} characters`).default('');
 const date = z
@@ -45,11 +49,19 @@ const ZTaxReturnForm = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('approve'), note: optionalText(1_000) }),
   z.object({ intent: z.literal('send_back'), reason: z.string().trim() }),
   z.object({ intent: z.literal('file'), confirmationNumber: z.string(), filedOn: date }),
-  z.object({ intent: z.literal('extension'), filedOn: date, confirmationNumber: z.string().trim().default('') }),
+  z.object({
+    intent: z.literal('extension'),
+    filedOn: date,
+    confirmationNumber: z.string().trim().default(''),
+  }),
   z.object({ intent: z.literal('k1'), waiting: z.enum(['yes', 'no']), note: optionalText(300) }),
   z.object({ intent: z.literal('reassign'), role: z.enum(['preparer', 'reviewer']), userId: z.string() }),
   z.object({ intent: z.literal('waive'), reason: z.string().trim() }),
-  z.object({ intent: z.literal('cancel'), reason: z.string().trim(), notifyClient: z.enum(['on']).optional() }),
+  z.object({
+    intent: z.literal('cancel'),
+    reason: z.string().trim(),
+    notifyClient: z.enum(['on']).optional(),
+  }),
 ]);
 
 /** Which permission each action needs, beyond working on engagements. */
@@ -73,11 +85,16 @@ export async function action(args: ActionFunctionArgs) {
   return staffRoute(args, 'engagements.work', async ({ staff, em, visibility }) => {
     const engagementId = args.params.engagementId;
     if (!isUuid(engagementId)) notFound('This engagement');
-    const engagement = await findEngagement(em, { organizationId: staff.organizationId, engagementId, visibility });
+    const engagement = await findEngagement(em, {
+      organizationId: staff.organizationId,
+      engagementId,
+      visibility,
+    });
     if (!engagement || engagement.type !== 'tax_return') notFound('This engagement');
 
     const form = await args.request.formData();
-    const intent = typeof form.get('intent') === 'string' ? String(form.get('intent')) : 'form';
+    const rawIntent = form.get('intent');
+    const intent = typeof rawIntent === 'string' ? rawIntent : 'form';
     const answer = (ok: boolean, message: string, status = 200) =>
       data<TTaxReturnActionResult>({ ok, message, form: intent }, { status });
     const parsed = ZTaxReturnForm.safeParse(Object.fromEntries(form));
@@ -93,7 +110,8 @@ export async function action(args: ActionFunctionArgs) {
           let state: { code: string; refundMinor: number } | null = null;
           if (input.stateCode) {
             const amount = money('state result').safeParse(input.state);
-            if (!amount.success) return answer(false, amount.error.issues[0]?.message ?? 'Check the state amount.', 400);
+            if (!amount.success)
+              return answer(false, amount.error.issues[0]?.message ?? 'Check the state amount.', 400);
             state = { code: input.stateCode, refundMinor: amount.data };
           }
           const result = await taxReturnActions.submitForReview(workflowId, {
@@ -103,12 +121,19 @@ export async function action(args: ActionFunctionArgs) {
           return answer(true, result.message);
         }
         case 'approve':
-          return answer(true, (await taxReturnActions.approve(workflowId, { byUserId, note: input.note })).message);
+          return answer(
+            true,
+            (await taxReturnActions.approve(workflowId, { byUserId, note: input.note })).message,
+          );
         case 'send_back':
-          return answer(true, (await taxReturnActions.sendBack(workflowId, { byUserId, reason: input.reason })).message);
+          return answer(
+            true,
+            (await taxReturnActions.sendBack(workflowId, { byUserId, reason: input.reason })).message,
+          );
         case 'file': {
           const number = ZFilingConfirmationNumber.safeParse(input.confirmationNumber);
-          if (!number.success) return answer(false, number.error.issues[0]?.message ?? 'Check the Submission ID.', 400);
+          if (!number.success)
+            return answer(false, number.error.issues[0]?.message ?? 'Check the Submission ID.', 400);
           const result = await taxReturnActions.recordFiling(workflowId, {
             byUserId,
             confirmationNumber: number.data,
@@ -117,8 +142,11 @@ export async function action(args: ActionFunctionArgs) {
           return answer(true, result.message);
         }
         case 'extension': {
-          const number = input.confirmationNumber ? ZFilingConfirmationNumber.safeParse(input.confirmationNumber) : null;
-          if (number && !number.success) return answer(false, number.error.issues[0]?.message ?? 'Check the Submission ID.', 400);
+          const number = input.confirmationNumber
+            ? ZFilingConfirmationNumber.safeParse(input.confirmationNumber)
+            : null;
+          if (number && !number.success)
+            return answer(false, number.error.issues[0]?.message ?? 'Check the Submission ID.', 400);
           const result = await taxReturnActions.recordExtension(workflowId, {
             byUserId,
             filedOn: input.filedOn,
@@ -129,16 +157,30 @@ export async function action(args: ActionFunctionArgs) {
         case 'k1':
           return answer(
             true,
-            (await taxReturnActions.setWaitingOnK1(workflowId, { byUserId, waiting: input.waiting === 'yes', note: input.note }))
-              .message,
+            (
+              await taxReturnActions.setWaitingOnK1(workflowId, {
+                byUserId,
+                waiting: input.waiting === 'yes',
+                note: input.note,
+              })
+            ).message,
           );
         case 'reassign':
           return answer(
             true,
-            (await taxReturnActions.reassign(workflowId, { byUserId, role: input.role, userId: input.userId })).message,
+            (
+              await taxReturnActions.reassign(workflowId, {
+                byUserId,
+                role: input.role,
+                userId: input.userId,
+              })
+            ).message,
           );
         case 'waive':
-          return answer(true, (await taxReturnActions.waivePayment(workflowId, { byUserId, reason: input.reason })).message);
+          return answer(
+            true,
+            (await taxReturnActions.waivePayment(workflowId, { byUserId, reason: input.reason })).message,
+          );
         case 'cancel': {
           const result = await taxReturnActions.cancel(workflowId, {
             byUserId,

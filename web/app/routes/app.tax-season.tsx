@@ -38,7 +38,10 @@ export async function loader(args: LoaderFunctionArgs) {
     const failedIds = selected?.progress?.failures.map((f) => f.clientId) ?? [];
     const names = new Map(
       failedIds.length > 0
-        ? (await em.find(Client, { id: { $in: failedIds } }, { fields: ['displayName'] })).map((c) => [c.id, c.displayName])
+        ? (await em.find(Client, { id: { $in: failedIds } }, { fields: ['displayName'] })).map((c) => [
+            c.id,
+            c.displayName,
+          ])
         : [],
     );
     const clientNames = Object.fromEntries(names);
@@ -64,7 +67,11 @@ const optionalUser = z
 
 const ZSeasonForm = z
   .object({
-    taxYear: z.coerce.number().int('Enter a year').min(2000, 'Enter a year from 2000').max(2100, 'Enter a year to 2100'),
+    taxYear: z.coerce
+      .number()
+      .int('Enter a year')
+      .min(2000, 'Enter a year from 2000')
+      .max(2100, 'Enter a year to 2100'),
     clientKind: z.enum(['individual', 'business'], { error: 'Choose which clients' }),
     returnType: z.enum(taxReturnTypes, { error: 'Choose the return form' }),
     preparerUserId: optionalUser,
@@ -74,7 +81,11 @@ const ZSeasonForm = z
       .string()
       .trim()
       .transform((v) => v.replace(/[$,\s]/g, ''))
-      .pipe(z.string().regex(/^(\d{1,6}(\.\d{1,2})?)?$/, 'Enter the fee in dollars, for example 450, or leave it empty')),
+      .pipe(
+        z
+          .string()
+          .regex(/^(\d{1,6}(\.\d{1,2})?)?$/, 'Enter the fee in dollars, for example 450, or leave it empty'),
+      ),
   })
   .refine((v) => v.clientKind !== 'individual' || v.returnType === '1040', {
     message: 'Individual clients file Form 1040',
@@ -94,11 +105,21 @@ export async function action(args: ActionFunctionArgs) {
     const parsed = ZSeasonForm.safeParse(Object.fromEntries(await args.request.formData()));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return data({ field: String(issue?.path[0] ?? ''), message: issue?.message ?? 'Check the form.' }, { status: 400 });
+      return data(
+        { field: String(issue?.path[0] ?? ''), message: issue?.message ?? 'Check the form.' },
+        { status: 400 },
+      );
     }
     const input = parsed.data;
     for (const userId of [input.preparerUserId, input.reviewerUserId, input.managerUserId]) {
-      if (userId && (await em.count(Membership, { organization: staff.organizationId, user: userId, deactivatedAt: null })) === 0) {
+      if (
+        userId &&
+        (await em.count(Membership, {
+          organization: staff.organizationId,
+          user: userId,
+          deactivatedAt: null,
+        })) === 0
+      ) {
         return data({ field: '', message: 'Choose people who work at your firm.' }, { status: 400 });
       }
     }
@@ -114,7 +135,11 @@ export async function action(args: ActionFunctionArgs) {
       startedByUserId: staff.userId,
       fee:
         amountMinor > 0
-          ? { amountMinor, currency: 'usd', description: `${input.taxYear} tax return (${taxReturnTypeLabels[input.returnType]})` }
+          ? {
+              amountMinor,
+              currency: 'usd',
+              description: `${input.taxYear} tax return (${taxReturnTypeLabels[input.returnType]})`,
+            }
           : null,
     });
     throw new RedirectError(`/app/tax-season?run=${encodeURIComponent(workflowId)}`);
@@ -159,7 +184,8 @@ function Progress({ run, names }: { run: TSeasonRun; names: Record<string, strin
 }
 
 export default function TaxSeason() {
-  const { defaultYear, counts, staff, selected, clientNames, runs, returnTypes } = useLoaderData<typeof loader>();
+  const { defaultYear, counts, staff, selected, clientNames, runs, returnTypes } =
+    useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const submitting = useNavigation().state === 'submitting';
   usePolling(Boolean(selected && !selected.progress?.done), 1_500);
@@ -193,18 +219,27 @@ export default function TaxSeason() {
           <FormError message={failure && !failure.field ? failure.message : null} />
           <div className="field">
             <label htmlFor="taxYear">Tax year</label>
-            <input id="taxYear" name="taxYear" type="number" min={2000} max={2100} defaultValue={defaultYear} required />
+            <input
+              id="taxYear"
+              name="taxYear"
+              type="number"
+              min={2000}
+              max={2100}
+              defaultValue={defaultYear}
+              required
+            />
             <FieldError id="taxYear-error" message={fieldError('taxYear')} />
           </div>
           <fieldset className="field">
             <legend>Which clients</legend>
             <div className="choices">
               <label className="choice">
-                <input type="radio" name="clientKind" value="individual" defaultChecked /> Every active individual client (
-                {counts.individual})
+                <input type="radio" name="clientKind" value="individual" defaultChecked /> Every active
+                individual client ({counts.individual})
               </label>
               <label className="choice">
-                <input type="radio" name="clientKind" value="business" /> Every active business client ({counts.business})
+                <input type="radio" name="clientKind" value="business" /> Every active business client (
+                {counts.business})
               </label>
             </div>
           </fieldset>
@@ -254,7 +289,9 @@ export default function TaxSeason() {
       <section className="card" aria-labelledby="runs-title">
         <h2 id="runs-title">Recent season starts</h2>
         {runs === null ? (
-          <Notice tone="warning">Temporal is not reachable right now, so recent starts cannot be listed.</Notice>
+          <Notice tone="warning">
+            Temporal is not reachable right now, so recent starts cannot be listed.
+          </Notice>
         ) : runs.length === 0 ? (
           <EmptyState title="No season started yet" />
         ) : (
@@ -262,7 +299,10 @@ export default function TaxSeason() {
             {runs.map((run) => (
               <li key={run.workflowId} className="item">
                 <div className="item-main">
-                  <a className="item-title" href={`/app/tax-season?run=${encodeURIComponent(run.workflowId)}`}>
+                  <a
+                    className="item-title"
+                    href={`/app/tax-season?run=${encodeURIComponent(run.workflowId)}`}
+                  >
                     {run.progress
                       ? `${run.progress.taxYear} · ${run.progress.clientKind} · ${run.progress.returnType}`
                       : run.workflowId}

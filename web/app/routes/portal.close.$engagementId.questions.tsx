@@ -27,7 +27,12 @@ export async function action(args: ActionFunctionArgs) {
   return portalRoute(args, 'portal.engagements.view', async ({ portal, em, actor }) => {
     const engagementId = args.params.engagementId;
     if (!isUuid(engagementId)) notFound('This page');
-    const outcome = await submitAnswers(em, { portal, engagementId, actor, form: await args.request.formData() });
+    const outcome = await submitAnswers(em, {
+      portal,
+      engagementId,
+      actor,
+      form: await args.request.formData(),
+    });
     return data<TAnswersOutcome>(outcome, { status: outcome.ok ? 200 : 400 });
   });
 }
@@ -45,8 +50,8 @@ export default function CloseQuestions() {
       <section className="portal-card" aria-labelledby="questions-title">
         <h1 id="questions-title">What were these transactions?</h1>
         <p className="muted">
-          {page.period ? `${page.period}: ` : ''}your bank feed has payments we could not place. Choose what each one
-          was; we will categorize it in your books.
+          {page.period ? `${page.period}: ` : ''}your bank feed has payments we could not place. Choose what
+          each one was; we will categorize it in your books.
         </p>
         {outcome?.ok ? (
           <div className="alert alert-success" role="status">

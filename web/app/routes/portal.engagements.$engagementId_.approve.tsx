@@ -28,7 +28,12 @@ export async function action(args: ActionFunctionArgs) {
   return portalRoute(args, 'portal.engagements.view', async ({ portal, em, actor }) => {
     const engagementId = args.params.engagementId;
     if (!isUuid(engagementId)) notFound('This page');
-    const outcome = await submitApproval(em, { portal, engagementId, actor, form: await args.request.formData() });
+    const outcome = await submitApproval(em, {
+      portal,
+      engagementId,
+      actor,
+      form: await args.request.formData(),
+    });
     return data<TApprovalOutcome>(outcome, { status: outcome.ok ? 200 : 400 });
   });
 }
@@ -48,7 +53,11 @@ export default function ApproveReturn() {
       </p>
       {outcome?.ok ? (
         <section className="portal-card portal-success" aria-labelledby="done-title">
-          <h1 id="done-title">{outcome.kind === 'signed' ? 'Thank you: you approved your return' : 'Thank you: we got your message'}</h1>
+          <h1 id="done-title">
+            {outcome.kind === 'signed'
+              ? 'Thank you: you approved your return'
+              : 'Thank you: we got your message'}
+          </h1>
           <p>
             {outcome.kind === 'signed'
               ? 'Your e-file authorization is recorded. We will file your return and tell you when the IRS has it.'
@@ -100,12 +109,16 @@ export default function ApproveReturn() {
                       />{' '}
                       I have reviewed my return and I authorize e-filing
                     </label>
-                    <FieldError id="consent-error" message={error?.field === 'consent' ? error.message : undefined} />
+                    <FieldError
+                      id="consent-error"
+                      message={error?.field === 'consent' ? error.message : undefined}
+                    />
                   </div>
                   <div className={error?.field === 'typedName' ? 'field field-invalid' : 'field'}>
                     <label htmlFor="typedName">Type your full name as your signature</label>
                     <p className="hint" id="typedName-hint">
-                      As we have it: {page.contactName}. The time, your IP address and browser are recorded with it.
+                      As we have it: {page.contactName}. The time, your IP address and browser are recorded
+                      with it.
                     </p>
                     <input
                       id="typedName"
@@ -114,9 +127,14 @@ export default function ApproveReturn() {
                       required
                       maxLength={200}
                       aria-invalid={error?.field === 'typedName' ? true : undefined}
-                      aria-describedby={error?.field === 'typedName' ? 'typedName-hint typedName-error' : 'typedName-hint'}
+                      aria-describedby={
+                        error?.field === 'typedName' ? 'typedName-hint typedName-error' : 'typedName-hint'
+                      }
                     />
-                    <FieldError id="typedName-error" message={error?.field === 'typedName' ? error.message : undefined} />
+                    <FieldError
+                      id="typedName-error"
+                      message={error?.field === 'typedName' ? error.message : undefined}
+                    />
                   </div>
                   <button type="submit" className="button button-primary button-large" disabled={submitting}>
                     {submitting ? 'Signing…' : 'Approve and sign'}
@@ -140,9 +158,16 @@ export default function ApproveReturn() {
                       aria-invalid={error?.field === 'message' ? true : undefined}
                       aria-describedby={error?.field === 'message' ? 'message-error' : undefined}
                     />
-                    <FieldError id="message-error" message={error?.field === 'message' ? error.message : undefined} />
+                    <FieldError
+                      id="message-error"
+                      message={error?.field === 'message' ? error.message : undefined}
+                    />
                   </div>
-                  <button type="submit" className="button button-secondary button-large" disabled={submitting}>
+                  <button
+                    type="submit"
+                    className="button button-secondary button-large"
+                    disabled={submitting}
+                  >
                     Ask for changes
                   </button>
                 </Form>

@@ -71,7 +71,11 @@ export async function approvalPage(
         }
       : null,
     consent: summary
-      ? efileConsentText({ firmName: input.portal.firmName, taxYear: summary.taxYear, returnType: summary.returnType })
+      ? efileConsentText({
+          firmName: input.portal.firmName,
+          taxYear: summary.taxYear,
+          returnType: summary.returnType,
+        })
       : null,
   };
 }
@@ -81,7 +85,9 @@ async function signal(workflowId: string, send: (handle: WorkflowHandle) => Prom
     await callTemporal('signal tax return', 10_000, (client) => send(client.workflow.getHandle(workflowId)));
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) {
-      throw new AppError('conflict', 'This return is no longer waiting for your approval.', { reason: 'workflow_not_running' });
+      throw new AppError('conflict', 'This return is no longer waiting for your approval.', {
+        reason: 'workflow_not_running',
+      });
     }
     throw error;
   }
@@ -101,7 +107,8 @@ export async function submitApproval(
   const values = Object.fromEntries(input.form);
   if (values.intent === 'changes') {
     const parsed = ZClientChangesForm.safeParse(values);
-    if (!parsed.success) return { ok: false, message: parsed.error.issues[0]?.message ?? 'Check the form.', field: 'message' };
+    if (!parsed.success)
+      return { ok: false, message: parsed.error.issues[0]?.message ?? 'Check the form.', field: 'message' };
     try {
       await requestTaxReturnChanges(em, {
         organizationId: input.portal.organizationId,
@@ -134,7 +141,10 @@ export async function submitApproval(
       field: issue?.path[0] === 'consent' ? 'consent' : 'typedName',
     };
   }
-  const approval = await em.findOne(TaxReturnApproval, { engagement: engagement.id, round: parsed.data.round });
+  const approval = await em.findOne(TaxReturnApproval, {
+    engagement: engagement.id,
+    round: parsed.data.round,
+  });
   if (!approval) throw new AppError('not_found', 'This approval could not be found.');
   let signed;
   try {
@@ -153,7 +163,8 @@ export async function submitApproval(
       actor: input.actor,
     });
   } catch (error) {
-    if (isAppError(error, 'signature_mismatch')) return { ok: false, message: error.userMessage, field: 'typedName' };
+    if (isAppError(error, 'signature_mismatch'))
+      return { ok: false, message: error.userMessage, field: 'typedName' };
     if (isAppError(error, 'approval_not_open')) return { ok: false, message: error.userMessage };
     throw error;
   }

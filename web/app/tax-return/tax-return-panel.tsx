@@ -36,7 +36,11 @@ function ActionForm({
       <h3>{title}</h3>
       {children}
       <div className="form-actions">
-        <button type="submit" className={danger ? 'button button-danger' : 'button button-primary'} disabled={busy}>
+        <button
+          type="submit"
+          className={danger ? 'button button-danger' : 'button button-primary'}
+          disabled={busy}
+        >
           {busy ? 'Saving…' : submitLabel}
         </button>
       </div>
@@ -49,7 +53,15 @@ function ActionForm({
   );
 }
 
-function Field({ label, hint, children }: { label: string; hint?: string; children: (id: string) => ReactNode }) {
+function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  children: (id: string) => ReactNode;
+}) {
   const id = useId();
   return (
     <div className="field">
@@ -162,12 +174,17 @@ export function TaxReturnPanel({ engagementId, panel }: { engagementId: string; 
                 <div className="item-main">
                   <span className="item-title">Round {review.round}</span>
                   <span className="item-meta">
-                    {review.decidedBy ? `${review.decidedBy}, ${review.decidedAt ?? ''}` : 'Waiting for the reviewer'}
+                    {review.decidedBy
+                      ? `${review.decidedBy}, ${review.decidedAt ?? ''}`
+                      : 'Waiting for the reviewer'}
                     {review.reason ? ` · “${review.reason}”` : ''}
                   </span>
                 </div>
                 <div className="item-side">
-                  <StatusBadge status={reviewTone[review.outcome] ?? 'open'} label={review.outcome.replace('_', ' ')} />
+                  <StatusBadge
+                    status={reviewTone[review.outcome] ?? 'open'}
+                    label={review.outcome.replace('_', ' ')}
+                  />
                 </div>
               </li>
             ))}
@@ -177,8 +194,16 @@ export function TaxReturnPanel({ engagementId, panel }: { engagementId: string; 
 
       <div className="stack">
         {actions.submit ? (
-          <ActionForm engagementId={engagementId} intent="submit" title="Submit for review" submitLabel="Submit for review">
-            <Field label="Federal result (dollars)" hint="A refund as a positive amount, an amount owed with a minus sign.">
+          <ActionForm
+            engagementId={engagementId}
+            intent="submit"
+            title="Submit for review"
+            submitLabel="Submit for review"
+          >
+            <Field
+              label="Federal result (dollars)"
+              hint="A refund as a positive amount, an amount owed with a minus sign."
+            >
               {(id) => <input id={id} name="federal" inputMode="decimal" required placeholder="1234.56" />}
             </Field>
             <Field label="State (two letters)" hint="Leave empty when no state return is filed.">
@@ -194,10 +219,20 @@ export function TaxReturnPanel({ engagementId, panel }: { engagementId: string; 
         ) : null}
         {actions.review ? (
           <>
-            <ActionForm engagementId={engagementId} intent="approve" title="Approve" submitLabel="Approve and ask the client">
+            <ActionForm
+              engagementId={engagementId}
+              intent="approve"
+              title="Approve"
+              submitLabel="Approve and ask the client"
+            >
               <Field label="Note (optional)">{(id) => <input id={id} name="note" maxLength={1000} />}</Field>
             </ActionForm>
-            <ActionForm engagementId={engagementId} intent="send_back" title="Send back" submitLabel="Send back to the preparer">
+            <ActionForm
+              engagementId={engagementId}
+              intent="send_back"
+              title="Send back"
+              submitLabel="Send back to the preparer"
+            >
               <Field label="What needs to change">
                 {(id) => <textarea id={id} name="reason" rows={3} required minLength={10} maxLength={1000} />}
               </Field>
@@ -205,16 +240,30 @@ export function TaxReturnPanel({ engagementId, panel }: { engagementId: string; 
           </>
         ) : null}
         {actions.file ? (
-          <ActionForm engagementId={engagementId} intent="file" title="Record the filing" submitLabel="Record filing">
+          <ActionForm
+            engagementId={engagementId}
+            intent="file"
+            title="Record the filing"
+            submitLabel="Record filing"
+          >
             <Field label="IRS Submission ID" hint="20 characters, for example 123456 2027 105 abc1234.">
               {(id) => <input id={id} name="confirmationNumber" required autoComplete="off" maxLength={40} />}
             </Field>
-            <Field label="Filed on">{(id) => <input id={id} type="date" name="filedOn" max={panel.today} />}</Field>
+            <Field label="Filed on">
+              {(id) => <input id={id} type="date" name="filedOn" max={panel.today} />}
+            </Field>
           </ActionForm>
         ) : null}
         {actions.extension ? (
-          <ActionForm engagementId={engagementId} intent="extension" title="Extension filed" submitLabel="Record extension">
-            <Field label="Filed on">{(id) => <input id={id} type="date" name="filedOn" max={panel.today} />}</Field>
+          <ActionForm
+            engagementId={engagementId}
+            intent="extension"
+            title="Extension filed"
+            submitLabel="Record extension"
+          >
+            <Field label="Filed on">
+              {(id) => <input id={id} type="date" name="filedOn" max={panel.today} />}
+            </Field>
             <Field label="Submission ID (optional)">
               {(id) => <input id={id} name="confirmationNumber" autoComplete="off" maxLength={40} />}
             </Field>
@@ -229,7 +278,9 @@ export function TaxReturnPanel({ engagementId, panel }: { engagementId: string; 
           >
             <input type="hidden" name="waiting" value={panel.waitingOnK1 ? 'no' : 'yes'} />
             {panel.waitingOnK1 ? null : (
-              <Field label="Which K-1 (optional)">{(id) => <input id={id} name="note" maxLength={300} />}</Field>
+              <Field label="Which K-1 (optional)">
+                {(id) => <input id={id} name="note" maxLength={300} />}
+              </Field>
             )}
           </ActionForm>
         ) : null}
@@ -257,13 +308,29 @@ export function TaxReturnPanel({ engagementId, panel }: { engagementId: string; 
           </ActionForm>
         ) : null}
         {actions.waive ? (
-          <ActionForm engagementId={engagementId} intent="waive" title="Waive the fee" submitLabel="Waive fee">
-            <Field label="Why">{(id) => <input id={id} name="reason" required minLength={10} maxLength={1000} />}</Field>
+          <ActionForm
+            engagementId={engagementId}
+            intent="waive"
+            title="Waive the fee"
+            submitLabel="Waive fee"
+          >
+            <Field label="Why">
+              {(id) => <input id={id} name="reason" required minLength={10} maxLength={1000} />}
+            </Field>
           </ActionForm>
         ) : null}
         {actions.cancel ? (
-          <ActionForm engagementId={engagementId} intent="cancel" title="Cancel the return" submitLabel="Cancel return" danger>
-            <Field label="Why" hint="Open tasks are cancelled, an open invoice is voided, the approval request is withdrawn.">
+          <ActionForm
+            engagementId={engagementId}
+            intent="cancel"
+            title="Cancel the return"
+            submitLabel="Cancel return"
+            danger
+          >
+            <Field
+              label="Why"
+              hint="Open tasks are cancelled, an open invoice is voided, the approval request is withdrawn."
+            >
               {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
             </Field>
             <label className="choice">

@@ -26,11 +26,17 @@ function note(live: TWorkflowLiveState<TTaxReturnStatus>): { tone: 'info' | 'war
     case 'running':
       return null;
     case 'no_answer':
-      return { tone: 'warning', text: 'The tax return workflow did not answer in time (is a worker running?). Actions are unavailable.' };
+      return {
+        tone: 'warning',
+        text: 'The tax return workflow did not answer in time (is a worker running?). Actions are unavailable.',
+      };
     case 'closed':
       return { tone: 'info', text: 'This return’s workflow has finished.' };
     case 'not_found':
-      return { tone: 'info', text: 'This return has no running workflow (it was recorded before the platform ran it).' };
+      return {
+        tone: 'info',
+        text: 'This return has no running workflow (it was recorded before the platform ran it).',
+      };
     case 'unavailable':
       return { tone: 'warning', text: 'Temporal is not reachable right now; actions are unavailable.' };
   }
@@ -62,7 +68,9 @@ export async function taxReturnPanel(
     { populate: ['user'], orderBy: { user: { name: 'asc' } } },
   );
   const nameOf = (userId: string | null) =>
-    userId ? (members.find((m) => m.user.id === userId)?.user.name ?? 'Someone no longer at the firm') : 'Unassigned';
+    userId
+      ? (members.find((m) => m.user.id === userId)?.user.name ?? 'Someone no longer at the firm')
+      : 'Unassigned';
   const when = (iso: string | null) => (iso ? input.format.dateTime(new Date(iso)) : null);
   const stage = status?.stage ?? null;
   const filed = status?.filing !== null && status?.filing !== undefined;
@@ -85,11 +93,15 @@ export async function taxReturnPanel(
           current: input.format.date(new Date(status.dueDates.current)),
         }
       : null,
-    waitingOnK1: status?.waitingOnK1 ? { since: when(status.waitingOnK1.since), note: status.waitingOnK1.note } : null,
+    waitingOnK1: status?.waitingOnK1
+      ? { since: when(status.waitingOnK1.since), note: status.waitingOnK1.note }
+      : null,
     summary: status?.summary
       ? {
           federal: describeResult(status.summary.federalRefundMinor),
-          state: status.summary.state ? `${status.summary.state.code}: ${describeResult(status.summary.state.refundMinor)}` : null,
+          state: status.summary.state
+            ? `${status.summary.state.code}: ${describeResult(status.summary.state.refundMinor)}`
+            : null,
           notes: status.summary.notes,
         }
       : null,
@@ -116,7 +128,9 @@ export async function taxReturnPanel(
           paidAt: when(status.billing.paidAt),
         }
       : null,
-    filing: status?.filing ? { confirmationNumber: status.filing.confirmationNumber, filedOn: status.filing.filedOn } : null,
+    filing: status?.filing
+      ? { confirmationNumber: status.filing.confirmationNumber, filedOn: status.filing.filedOn }
+      : null,
     escalations: status?.escalations.length ?? 0,
     staff: members.map((m) => ({ userId: m.user.id, name: m.user.name, role: m.role })),
     actions: {

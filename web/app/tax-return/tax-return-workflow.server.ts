@@ -71,7 +71,9 @@ export async function readWorkflowStatus<T extends { engagementId: string }>(
       const handle = client.workflow.getHandle(workflowId);
       const description = await handle.describe();
       const status = (await handle.query(query).catch((error: unknown) => {
-        console.warn(`getStatus of ${workflowId} failed: ${error instanceof Error ? error.message : String(error)}`);
+        console.warn(
+          `getStatus of ${workflowId} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return null;
       })) as T | null;
       if (status && status.engagementId !== engagementId) return { kind: 'not_found' } as const;
@@ -104,7 +106,8 @@ export async function updateWorkflow<T>(
       const cause = innermostMessage(error.cause);
       throw new AppError(
         'conflict',
-        updateRejectionMessage(error) ?? (cause ? `That did not work: ${cause}` : 'That did not work. Please try again.'),
+        updateRejectionMessage(error) ??
+          (cause ? `That did not work: ${cause}` : 'That did not work. Please try again.'),
         { reason: 'update_refused', logMessage: `${what} refused: ${String(error.cause ?? error)}` },
       );
     }
@@ -128,23 +131,37 @@ export function readTaxReturn(workflowId: string, engagementId: string) {
 
 export const taxReturnActions = {
   submitForReview: (workflowId: string, input: TSubmitForReview) =>
-    updateWorkflow('submit for review', workflowId, (h) => h.executeUpdate(submitForReviewUpdate, { args: [input] })),
+    updateWorkflow('submit for review', workflowId, (h) =>
+      h.executeUpdate(submitForReviewUpdate, { args: [input] }),
+    ),
   approve: (workflowId: string, input: TApproveReturn) =>
-    updateWorkflow('approve return', workflowId, (h) => h.executeUpdate(approveReturnUpdate, { args: [input] })),
+    updateWorkflow('approve return', workflowId, (h) =>
+      h.executeUpdate(approveReturnUpdate, { args: [input] }),
+    ),
   sendBack: (workflowId: string, input: TSendBack) =>
     updateWorkflow('send back', workflowId, (h) => h.executeUpdate(sendBackUpdate, { args: [input] })),
   reassign: (workflowId: string, input: TReassign) =>
     updateWorkflow('reassign', workflowId, (h) => h.executeUpdate(reassignUpdate, { args: [input] })),
   waivePayment: (workflowId: string, input: TWaivePayment) =>
-    updateWorkflow('waive payment', workflowId, (h) => h.executeUpdate(waivePaymentUpdate, { args: [input] })),
+    updateWorkflow('waive payment', workflowId, (h) =>
+      h.executeUpdate(waivePaymentUpdate, { args: [input] }),
+    ),
   recordFiling: (workflowId: string, input: TRecordFiling) =>
-    updateWorkflow('record filing', workflowId, (h) => h.executeUpdate(recordFilingUpdate, { args: [input] })),
+    updateWorkflow('record filing', workflowId, (h) =>
+      h.executeUpdate(recordFilingUpdate, { args: [input] }),
+    ),
   recordExtension: (workflowId: string, input: TRecordExtension) =>
-    updateWorkflow('record extension', workflowId, (h) => h.executeUpdate(recordExtensionUpdate, { args: [input] })),
+    updateWorkflow('record extension', workflowId, (h) =>
+      h.executeUpdate(recordExtensionUpdate, { args: [input] }),
+    ),
   setWaitingOnK1: (workflowId: string, input: TSetWaitingOnK1) =>
-    updateWorkflow('waiting on K-1', workflowId, (h) => h.executeUpdate(setWaitingOnK1Update, { args: [input] })),
+    updateWorkflow('waiting on K-1', workflowId, (h) =>
+      h.executeUpdate(setWaitingOnK1Update, { args: [input] }),
+    ),
   cancel: (workflowId: string, input: TCancelEngagementInput) =>
-    updateWorkflow('cancel engagement', workflowId, (h) => h.executeUpdate(cancelEngagementUpdate, { args: [input] })),
+    updateWorkflow('cancel engagement', workflowId, (h) =>
+      h.executeUpdate(cancelEngagementUpdate, { args: [input] }),
+    ),
 };
 
 /**
@@ -187,7 +204,11 @@ export async function listTaxSeasonRuns(organizationId: string, limit = 10): Pro
         if (runs.some((r) => r.workflowId === execution.workflowId)) continue;
         const handle = client.workflow.getHandle(execution.workflowId);
         const progress = await handle.query(getBulkStartProgressQuery).catch(() => null);
-        runs.push({ workflowId: execution.workflowId, running: execution.status.name === 'RUNNING', progress });
+        runs.push({
+          workflowId: execution.workflowId,
+          running: execution.status.name === 'RUNNING',
+          progress,
+        });
         if (runs.length >= limit) break;
       }
       return runs;
@@ -199,7 +220,10 @@ export async function listTaxSeasonRuns(organizationId: string, limit = 10): Pro
 }
 
 /** One season start of the firm (the ID must carry the firm's own ID). */
-export async function readTaxSeasonRun(organizationId: string, workflowId: string): Promise<TSeasonRun | null> {
+export async function readTaxSeasonRun(
+  organizationId: string,
+  workflowId: string,
+): Promise<TSeasonRun | null> {
   if (!workflowId.startsWith(`tax-season:${organizationId}:`)) return null;
   try {
     return await callTemporal('read tax season', readTimeoutMs, async (client) => {
