@@ -38,12 +38,22 @@ const isWebhook = (file: string) => file.startsWith('webhooks.');
 
 let platform: TestPlatform;
 
-async function signedInOwner(): Promise<HttpSession> {
-  const browser = new HttpSession(platform.web.url);
-  const owner = demoLogins.find((login) => login.role === 'owner')!;
-  const signIn = await signInStaff(browser, owner);
-  expect(signIn.status).toBe(302);
-  return browser;
+let ownerBrowser: Promise<HttpSession> | undefined;
+
+/**
+ * A browser signed in as the owner, shared by the tests: every post here is refused and changes
+ * nothing, and an authenticator code is accepted once per 30 seconds per account, so signing in
+ * again for each route would mostly wait for the clock.
+ */
+function signedInOwner(): Promise<HttpSession> {
+  ownerBrowser ??= (async () => {
+    const browser = new HttpSession(platform.web.url);
+    const owner = demoLogins.find((login) => login.role === 'owner')!;
+    const signIn = await signInStaff(browser, owner);
+    expect(signIn.status).toBe(302);
+    return browser;
+  })();
+  return ownerBrowser;
 }
 
 beforeAll(async () => {
