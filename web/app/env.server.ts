@@ -62,7 +62,12 @@ function webEnvSchema(source: Record<string, string | undefined>) {
     /** A session ends after this many seconds without a request (default 30 minutes). */
     SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
     /** A session ends this many seconds after sign-in, however active (default 12 hours). */
-    SESSION_ABSOLUTE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(43_200),
+    SESSION_ABSOLUTE_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .default(43_200),
     /** Prepended to every Redis key this process writes (throttle counters), to share one Redis safely. */
     REDIS_KEY_PREFIX: z
       .string()
