@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs } from '@remix-run/node';
+import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { isAppError } from '../../../lib/errors';
 import { isUuid } from '../../../lib/ids';
@@ -74,8 +74,12 @@ export async function action(args: ActionFunctionArgs) {
     const form = await args.request.formData();
     const rawIntent = form.get('intent');
     const intent = typeof rawIntent === 'string' ? rawIntent : 'form';
+    // A JSON response with its status (the forms post with fetchers; tests and scripts read it as is).
     const answer = (ok: boolean, message: string, status = 200) =>
-      data<TCloseActionResult>({ ok, message, form: intent }, { status });
+      Response.json({ ok, message, form: intent } satisfies TCloseActionResult, {
+        status,
+        headers: { 'Cache-Control': 'no-store' },
+      });
     const parsed = ZCloseForm.safeParse(Object.fromEntries(form));
     if (!parsed.success) return answer(false, parsed.error.issues[0]?.message ?? 'Check the form.', 400);
     const input = parsed.data;
