@@ -4,7 +4,7 @@
 import { forSystem, forTenant } from '../../../db/tenancy/tenant-context';
 import { data, redirect } from '@remix-run/node';
 import type { AppLoadContext } from '@remix-run/node';
-import { AppError } from '../../../lib/errors';
+import { AppError, isAppError } from '../../../lib/errors';
 import type { EntityManager } from '../../../db/types';
 import type { TActor } from '../../../db/audit/actor';
 import { requireStaff, type TStaff } from '../auth/guards.server';
@@ -60,6 +60,21 @@ export async function handleRouteErrors<T>(context: AppLoadContext, body: () => 
   }
 }
 
+/**
+ * The CSRF check of every wrapped route, answered as a JSON 403 Response: a page's error boundary
+ * shows its message, and a resource route (an action-only endpoint) answers it as it is.
+ */
+async function refuseForgedPost(request: Request): Promise<void> {
+  try {
+    await verifyCsrf(request);
+  } catch (error) {
+    if (!isAppError(error, 'csrf_failed')) throw error;
+    throw Response.json({ message: error.userMessage } satisfies TRouteErrorData, {
+      status: error.httpStatus,
+    });
+  }
+}
+
 /** A 404 that looks the same whether a thing is missing or belongs to someone else. */
 export function notFound(what = 'This page'): never {
   throw new AppError('not_found', `${what} could not be found.`);
@@ -86,7 +101,7 @@ export function staffRoute<T>(
   body: (ctx: TStaffRouteContext) => Promise<T>,
 ): Promise<T> {
   return handleRouteErrors(context, async () => {
-    await verifyCsrf(request);
+    await refuseForgedPost(request);
     const staff = await requireStaff(request);
     if (!can(staff.role, action)) notFound();
     const em = forTenant(await orm(), staff.organizationId);
@@ -146,7 +161,7 @@ export function portalRoute<T>(
   const body = typeof actionOrBody === 'string' ? maybeBody : actionOrBody;
   if (!body) throw new TypeError('portalRoute needs a body');
   return handleRouteErrors(context, async () => {
-    await verifyCsrf(request);
+    await refuseForgedPost(request);
     const portal = await requirePortalUser(request);
     if (!can('client', action)) notFound();
     const em = forTenant(await orm(), portal.organizationId);
@@ -165,7 +180,7 @@ export function publicRoute<T>(
 ): Promise<T> {
   // Public routes (invitation links) run before the firm is known.
   return handleRouteErrors(context, async () => {
-    await verifyCsrf(request);
+    await refuseForgedPost(request);
     return body({ em: forSystem(await orm(), 'public route: the firm is not known yet') });
   });
 }

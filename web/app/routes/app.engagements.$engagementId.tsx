@@ -9,6 +9,7 @@ import { taxReturnPanel } from '../tax-return/tax-return-view.server';
 import { ClosePanel } from '../close/close-panel';
 import { closePanel } from '../close/close-view.server';
 import { isUuid } from '../../../lib/ids';
+import { readRetryingActivities } from '../temporal/retrying-activities.server';
 import { notFound, staffRoute } from '../http/route.server';
 import { EmptyState, Notice, PageHeader, ProgressBar, StatusBadge } from '../ui/components';
 import { dateFormat } from '../ui/dates.server';
@@ -71,13 +72,22 @@ export async function loader(args: LoaderFunctionArgs) {
           canApprove: can(staff.role, 'engagements.approve'),
           canCancel: can(staff.role, 'engagements.assign'),
         });
-    return { ...view, intake, taxReturn, close };
+    const retrying =
+      view.pending || view.engagement.status !== 'active'
+        ? []
+        : (await readRetryingActivities(view.workflowId, staff.organizationId)).map((r) => ({
+            activity: r.activity,
+            attempt: r.attempt,
+            lastError: r.lastError,
+            nextAttempt: r.nextAttemptAt ? input.format.relative(r.nextAttemptAt) : null,
+          }));
+    return { ...view, intake, taxReturn, close, retrying };
   });
 }
 
 export default function EngagementPage() {
   const view = useLoaderData<typeof loader>();
-  const { engagement, steps, live, liveNote, timeline, tasks, intake, taxReturn, close } = view;
+  const { engagement, steps, live, liveNote, timeline, tasks, intake, taxReturn, close, retrying } = view;
   useLiveRevalidation(view.pending ? null : `/app/engagements/${engagement.id}/events`);
   usePolling(view.pending, 1_500);
 
@@ -147,6 +157,11 @@ export default function EngagementPage() {
       </section>
 
       {liveNote ? <Notice tone={liveNote.tone}>{liveNote.text}</Notice> : null}
+      {retrying.map((r, index) => (
+        <Notice key={`${r.activity}-${index}`} tone="warning">
+          {`Retrying “${r.activity}” (attempt ${r.attempt}${r.nextAttempt ? `, next try ${r.nextAttempt}` : ''}): ${r.lastError}`}
+        </Notice>
+      ))}
 
       <div className="columns">
         <section className="card" aria-labelledby="waiting-title">
