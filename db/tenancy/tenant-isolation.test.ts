@@ -85,6 +85,15 @@ function isToOne(prop: EntityProperty<TRow>): boolean {
   return prop.kind === ReferenceKind.MANY_TO_ONE || (prop.kind === ReferenceKind.ONE_TO_ONE && prop.owner);
 }
 
+/** Whether the relation is (part of) a unique key of the entity, so rows cannot share its target. */
+function inUniqueKey(meta: TMeta, prop: EntityProperty<TRow>): boolean {
+  if (prop.unique) return true;
+  return meta.uniques.some((unique) => {
+    const properties = unique.properties;
+    return Array.isArray(properties) ? properties.includes(prop.name) : properties === prop.name;
+  });
+}
+
 function targetOf(prop: EntityProperty<TRow>): TMeta {
   if (!prop.targetMeta) throw new Error(`${prop.name} is not a relation`);
   return prop.targetMeta as TMeta;
@@ -164,6 +173,9 @@ class Fixtures {
       } else if (tenantOwnership(prop.targetMeta).kind === 'global') {
         // A shared entity (a User): a new one per row keeps unique keys such as (organization, user) apart.
         if (!prop.nullable) data[prop.name] = (await this.create(targetOf(prop), firm)).id;
+      } else if (inUniqueKey(meta, prop)) {
+        // One row per target (a client's bookkeeping service, a contact's credential): a new target each time.
+        data[prop.name] = (await this.create(targetOf(prop), firm)).id;
       } else {
         // Nullable relations are filled too, so populating every relation is tested.
         data[prop.name] = (await this.primary(targetOf(prop), firm)).id;
