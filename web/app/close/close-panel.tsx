@@ -137,6 +137,9 @@ export function ClosePanel({ engagementId, panel }: { engagementId: string; pane
       )}
 
       <h3>Bank statements and reconciliation</h3>
+      {panel.statements.length === 0 ? (
+        <p className="muted">No statement information: the close’s workflow does not answer.</p>
+      ) : null}
       <ul className="item-list">
         {panel.statements.map((s) => {
           const r = panel.reconciliations.find((x) => x.ledgerAccountId === s.ledgerAccountId);
@@ -216,44 +219,55 @@ export function ClosePanel({ engagementId, panel }: { engagementId: string; pane
           </ActionForm>
         ) : null}
         {actions.adjustment ? (
-          <ActionForm
-            engagementId={engagementId}
-            intent="adjustment"
-            title="Record an adjustment"
-            submitLabel="Record adjustment"
-          >
-            <input type="hidden" name="requestId" value={panel.adjustmentKey} />
-            <Field label="What was changed in QuickBooks">
-              {(id) => <input id={id} name="description" required minLength={3} maxLength={300} />}
-            </Field>
-            <Field label="Amount (dollars; negative for money out)">
-              {(id) => <input id={id} name="amount" inputMode="decimal" required placeholder="-12.00" />}
-            </Field>
-          </ActionForm>
+          <details>
+            <summary>Record an adjustment</summary>
+            <ActionForm
+              engagementId={engagementId}
+              intent="adjustment"
+              title="Record an adjustment"
+              submitLabel="Record adjustment"
+            >
+              <input type="hidden" name="requestId" value={panel.adjustmentKey} />
+              <Field label="What was changed in QuickBooks">
+                {(id) => <input id={id} name="description" required minLength={3} maxLength={300} />}
+              </Field>
+              <Field label="Amount (dollars; negative for money out)">
+                {(id) => <input id={id} name="amount" inputMode="decimal" required placeholder="-12.00" />}
+              </Field>
+            </ActionForm>
+          </details>
         ) : null}
         {actions.refresh ? (
-          <ActionForm
-            engagementId={engagementId}
-            intent="refresh"
-            title="Read QuickBooks again"
-            submitLabel="Refresh from QuickBooks"
-          />
+          <details>
+            <summary>Read QuickBooks again</summary>
+            <ActionForm
+              engagementId={engagementId}
+              intent="refresh"
+              title="Read QuickBooks again"
+              submitLabel="Refresh from QuickBooks"
+            />
+          </details>
         ) : null}
         {actions.cancel ? (
-          <ActionForm
-            engagementId={engagementId}
-            intent="cancel"
-            title="Cancel the close"
-            submitLabel="Cancel close"
-            danger
-          >
-            <Field label="Why">
-              {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
-            </Field>
-            <label className="choice">
-              <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
-            </label>
-          </ActionForm>
+          <details>
+            <summary>Cancel the close</summary>
+            <ActionForm
+              engagementId={engagementId}
+              intent="cancel"
+              title="Cancel the close"
+              submitLabel="Cancel close"
+              danger
+            >
+              <Field label="Why">
+                {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
+              </Field>
+              <div className="choices">
+                <label className="choice">
+                  <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
+                </label>
+              </div>
+            </ActionForm>
+          </details>
         ) : null}
       </div>
     </section>

@@ -255,88 +255,105 @@ export function TaxReturnPanel({ engagementId, panel }: { engagementId: string; 
           </ActionForm>
         ) : null}
         {actions.extension ? (
-          <ActionForm
-            engagementId={engagementId}
-            intent="extension"
-            title="Extension filed"
-            submitLabel="Record extension"
-          >
-            <Field label="Filed on">
-              {(id) => <input id={id} type="date" name="filedOn" max={panel.today} />}
-            </Field>
-            <Field label="Submission ID (optional)">
-              {(id) => <input id={id} name="confirmationNumber" autoComplete="off" maxLength={40} />}
-            </Field>
-          </ActionForm>
+          <details>
+            <summary>Extension filed</summary>
+            <ActionForm
+              engagementId={engagementId}
+              intent="extension"
+              title="Extension filed"
+              submitLabel="Record extension"
+            >
+              <Field label="Filed on">
+                {(id) => <input id={id} type="date" name="filedOn" max={panel.today} />}
+              </Field>
+              <Field label="Submission ID (optional)">
+                {(id) => <input id={id} name="confirmationNumber" autoComplete="off" maxLength={40} />}
+              </Field>
+            </ActionForm>
+          </details>
         ) : null}
         {actions.k1 ? (
-          <ActionForm
-            engagementId={engagementId}
-            intent="k1"
-            title={panel.waitingOnK1 ? 'K-1 received' : 'Waiting on a K-1'}
-            submitLabel={panel.waitingOnK1 ? 'K-1 received: resume reminders' : 'Pause client reminders'}
-          >
-            <input type="hidden" name="waiting" value={panel.waitingOnK1 ? 'no' : 'yes'} />
-            {panel.waitingOnK1 ? null : (
-              <Field label="Which K-1 (optional)">
-                {(id) => <input id={id} name="note" maxLength={300} />}
-              </Field>
-            )}
-          </ActionForm>
+          <details>
+            <summary>{panel.waitingOnK1 ? 'K-1 received' : 'Waiting on a K-1'}</summary>
+            <ActionForm
+              engagementId={engagementId}
+              intent="k1"
+              title={panel.waitingOnK1 ? 'K-1 received' : 'Waiting on a K-1'}
+              submitLabel={panel.waitingOnK1 ? 'K-1 received: resume reminders' : 'Pause client reminders'}
+            >
+              <input type="hidden" name="waiting" value={panel.waitingOnK1 ? 'no' : 'yes'} />
+              {panel.waitingOnK1 ? null : (
+                <Field label="Which K-1 (optional)">
+                  {(id) => <input id={id} name="note" maxLength={300} />}
+                </Field>
+              )}
+            </ActionForm>
+          </details>
         ) : null}
         {actions.reassign ? (
-          <ActionForm engagementId={engagementId} intent="reassign" title="Reassign" submitLabel="Reassign">
-            <Field label="Role">
-              {(id) => (
-                <select id={id} name="role">
-                  <option value="preparer">Preparer</option>
-                  <option value="reviewer">Reviewer</option>
-                </select>
-              )}
-            </Field>
-            <Field label="Person">
-              {(id) => (
-                <select id={id} name="userId">
-                  {panel.staff.map((s) => (
-                    <option key={s.userId} value={s.userId}>
-                      {s.name} ({s.role})
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-          </ActionForm>
+          <details>
+            <summary>Reassign the preparer or reviewer</summary>
+            <ActionForm engagementId={engagementId} intent="reassign" title="Reassign" submitLabel="Reassign">
+              <Field label="Role">
+                {(id) => (
+                  <select id={id} name="role">
+                    <option value="preparer">Preparer</option>
+                    <option value="reviewer">Reviewer</option>
+                  </select>
+                )}
+              </Field>
+              <Field label="Person">
+                {(id) => (
+                  <select id={id} name="userId">
+                    {panel.staff.map((s) => (
+                      <option key={s.userId} value={s.userId}>
+                        {s.name} ({s.role})
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            </ActionForm>
+          </details>
         ) : null}
         {actions.waive ? (
-          <ActionForm
-            engagementId={engagementId}
-            intent="waive"
-            title="Waive the fee"
-            submitLabel="Waive fee"
-          >
-            <Field label="Why">
-              {(id) => <input id={id} name="reason" required minLength={10} maxLength={1000} />}
-            </Field>
-          </ActionForm>
+          <details>
+            <summary>Waive the fee</summary>
+            <ActionForm
+              engagementId={engagementId}
+              intent="waive"
+              title="Waive the fee"
+              submitLabel="Waive fee"
+            >
+              <Field label="Why">
+                {(id) => <input id={id} name="reason" required minLength={10} maxLength={1000} />}
+              </Field>
+            </ActionForm>
+          </details>
         ) : null}
         {actions.cancel ? (
-          <ActionForm
-            engagementId={engagementId}
-            intent="cancel"
-            title="Cancel the return"
-            submitLabel="Cancel return"
-            danger
-          >
-            <Field
-              label="Why"
-              hint="Open tasks are cancelled, an open invoice is voided, the approval request is withdrawn."
+          <details>
+            <summary>Cancel the return</summary>
+            <ActionForm
+              engagementId={engagementId}
+              intent="cancel"
+              title="Cancel the return"
+              submitLabel="Cancel return"
+              danger
             >
-              {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
-            </Field>
-            <label className="choice">
-              <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
-            </label>
-          </ActionForm>
+              <Field
+                label="Why"
+                hint="Open tasks are cancelled, an open invoice is voided, the approval request is withdrawn."
+              >
+                {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
+              </Field>
+              <div className="choices">
+                <label className="choice">
+                  <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
+                </label>
+              </div>
+            </ActionForm>
+          </details>
         ) : null}
       </div>
     </section>
