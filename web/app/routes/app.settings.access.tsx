@@ -24,6 +24,8 @@ export async function loader(args: LoaderFunctionArgs) {
     return {
       preparersSeeAllEngagements: settings.preparersSeeAllEngagements === true,
       portalInvitationExpiryDays: portalLinkLifetimeDays(settings),
+      // Sent from the loader: the page must not import db/ modules into the browser bundle.
+      lifetimeDays: { min: minPortalLinkLifetimeDays, max: maxPortalLinkLifetimeDays },
     };
   });
 }
@@ -65,6 +67,7 @@ export async function action(args: ActionFunctionArgs) {
 
 export default function AccessSettings() {
   const settings = useLoaderData<typeof loader>();
+  const { min: minDays, max: maxDays } = settings.lifetimeDays;
   const result = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
   const busy = useNavigation().state !== 'idle';
@@ -111,9 +114,9 @@ export default function AccessSettings() {
             label="Portal invitation links work for (days)"
             type="number"
             inputMode="numeric"
-            min={minPortalLinkLifetimeDays}
-            max={maxPortalLinkLifetimeDays}
-            hint={`Between ${minPortalLinkLifetimeDays} and ${maxPortalLinkLifetimeDays}. Each link opens the portal once; a new one replaces older ones.`}
+            min={minDays}
+            max={maxDays}
+            hint={`Between ${minDays} and ${maxDays}. Each link opens the portal once; a new one replaces older ones.`}
             defaultValue={result?.values.days ?? String(settings.portalInvitationExpiryDays)}
             error={result?.fieldErrors.portalInvitationExpiryDays}
             required
