@@ -347,6 +347,8 @@ export async function taxReturnWorkflow(
     if (kind !== deadlineKind()) return;
     const due = new Date(currentDeadline());
     if (what === 'escalate') {
+      // Past the deadline itself, the "deadline passed" escalation speaks for it.
+      if (due.getTime() <= Date.now()) return;
       const lead = Number(leadText);
       // Only the most urgent escalation already due fires (a return started late in the season).
       const moreUrgent = input.timing.escalationLeadSeconds.some(
