@@ -134,23 +134,22 @@ describe('monthly close schedule', () => {
           ),
         (status) => status === 'RUNNING',
       );
+      const completedKickoffs = async () => {
+        const results: TCloseKickoffResult[] = [];
+        for await (const run of temporal.client.workflow.list({
+          query: `WorkflowType = 'monthlyCloseKickoffWorkflow' AND CpaClientId = '${clientId}' AND ExecutionStatus = 'Completed'`,
+        })) {
+          results.push(
+            (await temporal.client.workflow
+              .getHandle(run.workflowId, run.runId)
+              .result()) as TCloseKickoffResult,
+          );
+        }
+        return results;
+      };
+      await waitFor(completedKickoffs, (results) => results.length === 1, 60_000);
       await handle.trigger();
-      const kickoffs = await waitFor(
-        async () => {
-          const results: TCloseKickoffResult[] = [];
-          for await (const run of temporal.client.workflow.list({
-            query: `WorkflowType = 'monthlyCloseKickoffWorkflow' AND CpaClientId = '${clientId}' AND ExecutionStatus = 'Completed'`,
-          })) {
-            results.push(
-              (await temporal.client.workflow
-                .getHandle(run.workflowId, run.runId)
-                .result()) as TCloseKickoffResult,
-            );
-          }
-          return results;
-        },
-        (results) => results.length === 2,
-      );
+      const kickoffs = await waitFor(completedKickoffs, (results) => results.length === 2, 60_000);
       expect(kickoffs.map((k) => k.outcome).sort()).toEqual(['already_started', 'started']);
       expect(
         kickoffs.every((k) => k.period === period && k.workflowId === closeWorkflowId(clientId, period)),
