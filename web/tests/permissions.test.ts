@@ -124,6 +124,19 @@ const matrix: Record<string, TCase[]> = {
       expect: staff(['owner', 'admin', 'manager', 'preparer'], { status: 400 }),
     },
   ],
+  'app.clients.$clientId_.bookkeeping.tsx': [
+    {
+      method: 'GET',
+      path: (f) => `/app/clients/${f.petes.clientId}/bookkeeping`,
+      expect: staff(['owner', 'manager']),
+    },
+    {
+      method: 'POST',
+      path: (f) => `/app/clients/${f.petes.clientId}/bookkeeping`,
+      form: () => ({}),
+      expect: staff(['owner', 'manager'], { status: 400 }),
+    },
+  ],
   'app.documents.$documentId.tsx': [
     { method: 'GET', path: (f) => `/app/documents/${f.petes.documentId}`, expect: staff(allStaff) },
   ],
