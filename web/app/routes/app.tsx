@@ -17,6 +17,9 @@ export async function loader(args: LoaderFunctionArgs) {
         audit: can(staff.role, 'audit.view'),
         accessSettings: can(staff.role, 'settings.manage'),
         team: can(staff.role, 'users.manage'),
+        taxSeason: can(staff.role, 'engagements.assign'),
+        integrations: can(staff.role, 'integrations.manage'),
+        emails: can(staff.role, 'email_templates.preview'),
       },
       mailboxUrl: env.NODE_ENV === 'development' ? (env.MAILBOX_URL ?? null) : null,
     });
@@ -57,6 +60,21 @@ export default function StaffLayout() {
           {nav.tasks ? (
             <NavLink to="/app/tasks" className={navClass}>
               Tasks
+            </NavLink>
+          ) : null}
+          {nav.taxSeason ? (
+            <NavLink to="/app/tax-season" className={navClass}>
+              Tax season
+            </NavLink>
+          ) : null}
+          {nav.integrations ? (
+            <NavLink to="/app/settings/integrations" className={navClass}>
+              Integrations
+            </NavLink>
+          ) : null}
+          {nav.emails ? (
+            <NavLink to="/app/settings/emails" className={navClass}>
+              Email templates
             </NavLink>
           ) : null}
           {nav.team ? (
