@@ -124,6 +124,7 @@ export function buildUser(ctx: TSeedContext, input: Partial<TUserRow> & { passwo
     email: (input.email ?? `${lower(name)}.${ctx.random.hex(4)}@example.test`).toLowerCase(),
     name,
     passwordHash: input.passwordHash,
+    passwordChangedAt: input.passwordChangedAt ?? null,
     createdAt: input.createdAt ?? addDays(ctx.now, -ctx.random.int(30, 900)),
     lastSignInAt: input.lastSignInAt ?? null,
   };

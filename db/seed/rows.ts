@@ -36,6 +36,7 @@ export interface TUserRow {
   email: string;
   name: string;
   passwordHash: string;
+  passwordChangedAt: Date | null;
   createdAt: Date;
   lastSignInAt: Date | null;
 }
