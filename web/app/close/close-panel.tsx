@@ -3,72 +3,16 @@
  * statements, reconciliations and adjustments, the report, and the staff actions of the stage. Each
  * form posts to `/app/engagements/<id>/close`; the workflow's answer shows under it.
  */
-import { useFetcher } from '@remix-run/react';
-import { useId, type ReactNode } from 'react';
-import type { TCloseActionResult } from '../routes/app.engagements.$engagementId_.close';
 import { Notice, StatusBadge } from '../ui/components';
-import { CsrfInput } from '../ui/csrf-input';
+import { EngagementActionForm, Field } from '../engagements/engagement-action-form';
 import type { TClosePanel } from './close-view.server';
 
-function ActionForm({
-  engagementId,
-  intent,
-  title,
-  submitLabel,
-  danger,
-  children,
-}: {
+type TPanelActionFormProps = Omit<Parameters<typeof EngagementActionForm>[0], 'action'> & {
   engagementId: string;
-  intent: string;
-  title: string;
-  submitLabel: string;
-  danger?: boolean;
-  children?: ReactNode;
-}) {
-  const fetcher = useFetcher<TCloseActionResult>();
-  const busy = fetcher.state !== 'idle';
-  const answer = fetcher.data && fetcher.data.form === intent ? fetcher.data : null;
-  return (
-    <fetcher.Form method="post" action={`/app/engagements/${engagementId}/close`} className="stack">
-      <CsrfInput />
-      <input type="hidden" name="intent" value={intent} />
-      <h3>{title}</h3>
-      {children}
-      <div className="form-actions">
-        <button
-          type="submit"
-          className={danger ? 'button button-danger' : 'button button-primary'}
-          disabled={busy}
-        >
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-      </div>
-      {answer ? (
-        <div className={answer.ok ? 'alert alert-success' : 'alert alert-danger'} role="status">
-          {answer.message}
-        </div>
-      ) : null}
-    </fetcher.Form>
-  );
-}
+};
 
-function Field({
-  label,
-  hint,
-  children,
-}: {
-  label: string;
-  hint?: string;
-  children: (id: string) => ReactNode;
-}) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {hint ? <p className="hint">{hint}</p> : null}
-      {children(id)}
-    </div>
-  );
+function ActionForm({ engagementId, ...form }: TPanelActionFormProps) {
+  return <EngagementActionForm action={`/app/engagements/${engagementId}/close`} {...form} />;
 }
 
 function AccountSelect({ id, accounts }: { id: string; accounts: TClosePanel['bankAccounts'] }) {

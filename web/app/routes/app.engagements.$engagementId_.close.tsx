@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
+import type { TEngagementActionResult } from '../engagements/engagement-action-form';
 import { isAppError } from '../../../lib/errors';
 import { isUuid } from '../../../lib/ids';
 import { can, type TStaffAction } from '../auth/permissions.server';
@@ -8,11 +9,7 @@ import { findEngagement } from '../engagements/engagement-queries.server';
 import { notFound, staffRoute } from '../http/route.server';
 
 /** What every close form gets back: a sentence to show next to it. */
-export interface TCloseActionResult {
-  ok: boolean;
-  message: string;
-  form: string;
-}
+export type TCloseActionResult = TEngagementActionResult;
 
 /** "$1,234.56", "-500", "42" → cents. */
 const money = (what: string) =>

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
+import type { TEngagementActionResult } from '../engagements/engagement-action-form';
 import { isAppError } from '../../../lib/errors';
 import { isUuid } from '../../../lib/ids';
 import { ZFilingConfirmationNumber } from '../../../workflows/tax-return/tax-return.contracts';
@@ -9,11 +10,7 @@ import { notFound, staffRoute } from '../http/route.server';
 import { taxReturnActions } from '../tax-return/tax-return-workflow.server';
 
 /** What every tax return form gets back: a sentence to show next to it. */
-export interface TTaxReturnActionResult {
-  ok: boolean;
-  message: string;
-  form: string;
-}
+export type TTaxReturnActionResult = TEngagementActionResult;
 
 /** "$1,234.56", "-500", "42" → cents. */
 const money = (what: string) =>

@@ -4,72 +4,16 @@
  * `/app/engagements/<id>/tax-return` without leaving the page; the workflow's answer (or its
  * readable refusal) shows under the form.
  */
-import { useFetcher } from '@remix-run/react';
-import { useId, type ReactNode } from 'react';
-import type { TTaxReturnActionResult } from '../routes/app.engagements.$engagementId_.tax-return';
 import { Notice, StatusBadge } from '../ui/components';
-import { CsrfInput } from '../ui/csrf-input';
+import { EngagementActionForm, Field } from '../engagements/engagement-action-form';
 import type { TTaxReturnPanel } from './tax-return-view.server';
 
-function ActionForm({
-  engagementId,
-  intent,
-  title,
-  submitLabel,
-  danger,
-  children,
-}: {
+type TPanelActionFormProps = Omit<Parameters<typeof EngagementActionForm>[0], 'action'> & {
   engagementId: string;
-  intent: string;
-  title: string;
-  submitLabel: string;
-  danger?: boolean;
-  children?: ReactNode;
-}) {
-  const fetcher = useFetcher<TTaxReturnActionResult>();
-  const busy = fetcher.state !== 'idle';
-  const answer = fetcher.data && fetcher.data.form === intent ? fetcher.data : null;
-  return (
-    <fetcher.Form method="post" action={`/app/engagements/${engagementId}/tax-return`} className="stack">
-      <CsrfInput />
-      <input type="hidden" name="intent" value={intent} />
-      <h3>{title}</h3>
-      {children}
-      <div className="form-actions">
-        <button
-          type="submit"
-          className={danger ? 'button button-danger' : 'button button-primary'}
-          disabled={busy}
-        >
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-      </div>
-      {answer ? (
-        <div className={answer.ok ? 'alert alert-success' : 'alert alert-danger'} role="status">
-          {answer.message}
-        </div>
-      ) : null}
-    </fetcher.Form>
-  );
-}
+};
 
-function Field({
-  label,
-  hint,
-  children,
-}: {
-  label: string;
-  hint?: string;
-  children: (id: string) => ReactNode;
-}) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {hint ? <p className="hint">{hint}</p> : null}
-      {children(id)}
-    </div>
-  );
+function ActionForm({ engagementId, ...form }: TPanelActionFormProps) {
+  return <EngagementActionForm action={`/app/engagements/${engagementId}/tax-return`} {...form} />;
 }
 
 const reviewTone: Record<string, string> = { pending: 'open', approved: 'completed', sent_back: 'failed' };
