@@ -15,6 +15,7 @@ import {
   uploadAcceptAttribute,
 } from '../../../integrations/storage/media-types';
 import { ProgressBar } from '../ui/components';
+import { runRevalidation } from '../ui/live-updates';
 import { useCsrfToken } from '../ui/csrf-input';
 import type { TUploadOutcome, TUploadTicket } from './uploads.server';
 
@@ -99,7 +100,7 @@ export function UploadField({
       update(key, { phase: 'done', outcome: data });
       if (data.status !== 'rejected') {
         onUploaded?.(data);
-        revalidator.revalidate();
+        runRevalidation(revalidator.revalidate);
       }
     } catch (error) {
       const problem = toProblem(error);

@@ -12,6 +12,17 @@ function useRevalidateRef() {
 }
 
 /**
+ * Runs a revalidation. A newer navigation or revalidation aborts an older one (its promise rejects
+ * with an AbortError); that is the router doing its job, not a failure worth reporting.
+ */
+export function runRevalidation(revalidate: () => unknown): void {
+  void Promise.resolve(revalidate()).catch((error: unknown) => {
+    if (error instanceof Error && error.name === 'AbortError') return;
+    throw error;
+  });
+}
+
+/**
  * Reloads the page's data whenever the server-sent event stream at `url` says something changed,
  * and once when the stream (re)connects, to catch changes made while it was not listening.
  * A stream the server refused is retried after 10 seconds.
@@ -25,8 +36,8 @@ export function useLiveRevalidation(url: string | null): void {
     let stopped = false;
     const connect = () => {
       source = new EventSource(url);
-      source.onopen = () => revalidate.current();
-      source.onmessage = () => revalidate.current();
+      source.onopen = () => runRevalidation(revalidate.current);
+      source.onmessage = () => runRevalidation(revalidate.current);
       source.onerror = () => {
         // EventSource reconnects by itself after network errors; after an HTTP error it gives up.
         if (source?.readyState === EventSource.CLOSED && !stopped) retry = window.setTimeout(connect, 10_000);
@@ -52,7 +63,7 @@ export function usePolling(enabled: boolean, intervalMs: number): void {
     if (!enabled) return undefined;
     const timer = window.setInterval(() => {
       const { state, revalidate } = latest.current;
-      if (state === 'idle' && document.visibilityState === 'visible') revalidate();
+      if (state === 'idle' && document.visibilityState === 'visible') runRevalidation(revalidate);
     }, intervalMs);
     return () => window.clearInterval(timer);
   }, [enabled, intervalMs]);
