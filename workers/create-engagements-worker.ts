@@ -5,8 +5,6 @@ import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from 
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Mailer } from '../integrations/email/mailer';
 import type { LiveUpdatesPublisher } from '../integrations/live-updates/live-updates';
-import type { Payments } from '../integrations/payments/payments';
-import { createBillingActivities } from '../activities/billing/billing.activities';
 import { createCloseActivities } from '../activities/close/close.activities';
 import { createDocumentIntakeActivities } from '../activities/documents/document-intake.activities';
 import { createEngagementActivities } from '../activities/engagements/engagement.activities';
@@ -35,8 +33,6 @@ export interface EngagementsWorkerDeps {
    * tax returns, the close talking to its intake). Without it those activities are not registered.
    */
   temporal?: TemporalClient;
-  /** The payments port. Without it the billing activities are not registered here. */
-  payments?: Payments;
   /** A prebuilt workflow bundle (tests build it once); otherwise the worker bundles workflowsPath. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   taskQueue?: string;
@@ -70,7 +66,6 @@ export async function createEngagementsWorker(deps: EngagementsWorkerDeps): Prom
           ...createBulkStartActivities({ orm: deps.orm, temporal: deps.temporal, taskQueue }),
         }
       : {}),
-    ...(deps.payments ? createBillingActivities({ orm: deps.orm, payments: deps.payments }) : {}),
   };
   return Worker.create({
     connection: deps.connection,

@@ -76,7 +76,6 @@ async function main(): Promise<void> {
           liveUpdates: createLiveUpdatesPublisher(redis),
           publicUrl: env.PUBLIC_URL,
           temporal,
-          payments,
           concurrency: {
             activities: env.WORKER_ENGAGEMENTS_CONCURRENCY,
             workflowTasks: env.WORKER_WORKFLOW_CONCURRENCY,
