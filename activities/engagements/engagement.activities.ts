@@ -52,6 +52,7 @@ type TEngagementTemplateName =
   | 'document_reminder'
   | 'review_ready'
   | 'approval_request'
+  | 'close_questions'
   | 'invoice'
   | 'close_report'
   | 'engagement_cancelled';

@@ -43,7 +43,7 @@ function readableHtml(html: string): string {
 describe('email templates', () => {
   it('has a sample for every template, and only real template names are recognised', () => {
     expect(Object.keys(samples).sort()).toEqual([...emailTemplateNames].sort());
-    expect(emailTemplateNames).toHaveLength(14);
+    expect(emailTemplateNames).toHaveLength(15);
     expect(isEmailTemplateName('invoice')).toBe(true);
     expect(isEmailTemplateName('toString')).toBe(false);
   });
@@ -174,6 +174,27 @@ describe('email templates', () => {
     expect(approval.text).toContain('\nSecond line\n');
     expect(approval.text).toContain(`Review and approve:\n${link}\n`);
     expect(approval.html).toContain(`href="${link}"`);
+  });
+
+  it('asks the client about close questions with the count, the month and a link to the questions page', () => {
+    const url = 'https://app.example.com/portal/close/7b0c63f3-2f4e-4c53-9d3c-1b5d5a0e8f10/questions';
+    const first = renderEmail({ ...samples.close_questions, questionCount: 3, questionsUrl: url });
+    expect(first.subject).toBe('Harborview CPA has 3 questions about your October 2026 books');
+    expect(flat(first.text)).toContain('found 3 transactions in your bank feed');
+    expect(first.text).toContain(`Answer the questions:\n${url}\n`);
+    expect(first.html).toContain(`href="${url}"`);
+    expect(readableHtml(first.html)).toContain('Questions waiting 3');
+    expect(readableHtml(first.html)).toContain('Month October 2026');
+
+    const one = renderEmail({ ...samples.close_questions, questionCount: 1, reminderNumber: 2 });
+    expect(one.subject).toBe('Second reminder: one question about your October 2026 books');
+    expect(flat(one.text)).toContain('your answer about a transaction in your October 2026 bank feed');
+    expect(one.text).toContain('Answer the question:\n');
+
+    expect(() => renderEmail({ ...samples.close_questions, questionCount: 0 })).toThrow(/questionCount/);
+    expect(() => renderEmail({ ...samples.close_questions, questionsUrl: '/portal' })).toThrow(
+      /questionsUrl/,
+    );
   });
 
   it('keeps the onboarding emails’ subjects', () => {

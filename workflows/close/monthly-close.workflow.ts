@@ -651,10 +651,11 @@ export async function monthlyCloseWorkflow(
                 idempotencyKey,
                 to: { kind: 'client' },
                 email: {
-                  template: 'approval_request',
-                  engagementTitle: `Your ${label} books`,
-                  summary: `Reminder ${number}: ${state.counts.open} transaction(s) still need your answer before we can close the month.`,
-                  approveUrl: `/portal/close/${engagementId}/questions`,
+                  template: 'close_questions',
+                  periodLabel: label,
+                  questionCount: state.counts.open,
+                  questionsUrl: `/portal/close/${engagementId}/questions`,
+                  reminderNumber: number,
                 },
               });
               if (sent.sent)
@@ -692,10 +693,10 @@ export async function monthlyCloseWorkflow(
             idempotencyKey: `${workflowId}:questions:${state.counts.total}`,
             to: { kind: 'client' },
             email: {
-              template: 'approval_request',
-              engagementTitle: `Your ${label} books`,
-              summary: `We have ${state.counts.open} question(s) about transactions in your bank feed. Tell us what each one was, and we will categorize it for you.`,
-              approveUrl: `/portal/close/${engagementId}/questions`,
+              template: 'close_questions',
+              periodLabel: label,
+              questionCount: state.counts.open,
+              questionsUrl: `/portal/close/${engagementId}/questions`,
             },
           });
           asked = state.counts.total;

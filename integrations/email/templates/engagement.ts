@@ -141,6 +141,49 @@ export function invoice(t: TEmailTemplateOf<'invoice'>): TEmailContent {
   };
 }
 
+export function closeQuestions(t: TEmailTemplateOf<'close_questions'>): TEmailContent {
+  if (!Number.isInteger(t.questionCount) || t.questionCount < 1) {
+    throw new TypeError('email questionCount must be a whole number from 1');
+  }
+  const count = t.questionCount;
+  const questions = count === 1 ? 'one question' : `${count} questions`;
+  const transactions = count === 1 ? 'a transaction' : `${count} transactions`;
+  const reminder = t.reminderNumber === undefined ? null : reminderLabel(t.reminderNumber);
+  return {
+    subject: reminder
+      ? `${reminder}: ${questions} about your ${t.periodLabel} books`
+      : `${t.firmName} has ${questions} about your ${t.periodLabel} books`,
+    sender: t.firmName,
+    preview: `Tell us what ${count === 1 ? 'it was' : 'they were'} so we can close ${t.periodLabel}.`,
+    greeting: `Hello ${firstName(t.contactName)},`,
+    body: [
+      {
+        kind: 'paragraph',
+        text: reminder
+          ? `We are still waiting for your answer about ${transactions} in your ${t.periodLabel} bank feed. We cannot close the month until ${count === 1 ? 'it is' : 'they are'} answered.`
+          : `While closing your books for ${t.periodLabel}, ${t.firmName} found ${transactions} in your bank feed that we could not categorize.`,
+      },
+      {
+        kind: 'details',
+        rows: [
+          { label: 'Month', value: t.periodLabel },
+          { label: 'Questions waiting', value: String(count) },
+        ],
+      },
+      {
+        kind: 'paragraph',
+        text: 'For each one, choose what it was in your client portal (an expense, income, a transfer between your accounts). It takes a minute or two, and we categorize it for you.',
+      },
+    ],
+    action: {
+      label: count === 1 ? 'Answer the question' : 'Answer the questions',
+      url: checkedUrl(t.questionsUrl, 'questionsUrl'),
+    },
+    footnotes: ['Not sure what a transaction was? Say so in the portal and we will look into it with you.'],
+    signature: t.firmName,
+  };
+}
+
 export function closeReport(t: TEmailTemplateOf<'close_report'>): TEmailContent {
   const highlights = t.highlights.map((item) => item.trim()).filter(Boolean);
   return {

@@ -14,6 +14,7 @@ import {
 } from './account';
 import {
   approvalRequest,
+  closeQuestions,
   closeReport,
   documentReminder,
   documentRequest,
@@ -38,6 +39,7 @@ const templates: { [K in TEmailTemplateName]: (t: TEmailTemplateOf<K>) => TEmail
   review_ready: reviewReady,
   approval_request: approvalRequest,
   invoice,
+  close_questions: closeQuestions,
   close_report: closeReport,
   engagement_cancelled: engagementCancelled,
   onboarding_invitation: onboardingInvitation,

@@ -109,6 +109,15 @@ export function emailTemplateSamples(ctx: TSampleContext): {
       dueDate: at(30),
       payUrl: link('/portal'),
     },
+    close_questions: {
+      template: 'close_questions',
+      timeZone,
+      firmName,
+      contactName: 'Marcus Lee',
+      periodLabel: 'October 2026',
+      questionCount: 3,
+      questionsUrl: link('/portal/close/00000000-0000-4000-8000-000000000000/questions'),
+    },
     close_report: {
       template: 'close_report',
       timeZone,

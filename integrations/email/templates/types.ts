@@ -49,6 +49,18 @@ interface TEmailTemplateFields {
     dueDate?: Date;
     payUrl: string;
   };
+  /** The monthly close asks the client what uncategorized bank-feed transactions were. */
+  close_questions: {
+    firmName: string;
+    contactName: string;
+    /** "October 2026" */
+    periodLabel: string;
+    /** Questions still waiting for the client's answer (at least 1). */
+    questionCount: number;
+    questionsUrl: string;
+    /** 1 for the first reminder; absent for the first email about these questions. */
+    reminderNumber?: number;
+  };
   close_report: {
     firmName: string;
     contactName: string;

@@ -35,6 +35,7 @@ const templateInfo: Record<TEmailTemplateName, { title: string; audience: 'Staff
     document_reminder: { title: 'Document reminder', audience: 'Clients' },
     approval_request: { title: 'Approval request', audience: 'Clients' },
     invoice: { title: 'Invoice', audience: 'Clients' },
+    close_questions: { title: 'Monthly close questions', audience: 'Clients' },
     close_report: { title: 'Monthly close report', audience: 'Clients' },
     engagement_cancelled: { title: 'Engagement cancelled', audience: 'Clients' },
   };
