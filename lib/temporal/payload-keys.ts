@@ -1,0 +1,129 @@
+/**
+ * The Temporal payload keys from configuration, in the same style as the field-encryption keyring
+ * (lib/crypto/keyring-config.ts) but with keys of their own: a leaked field key does not open
+ * Temporal's histories, and the other way round. In production the variables come from Azure Key
+ * Vault; `npm run dev` and the test setup generate random keys with `generatePayloadKeys()`. Keys
+ * never live in the repository.
+ *
+ *   TEMPORAL_PAYLOAD_KEYS        keyId:base64key pairs, comma-separated (old keys stay while histories
+ *                                encrypted with them are kept)
+ *   TEMPORAL_PAYLOAD_ACTIVE_KEY  the key ID that encrypts new payloads
+ *
+ * Every process that talks to Temporal (web, worker, scripts) needs the same keys.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { decodeKey, KEY_BYTES, KEY_ID_PATTERN } from '../crypto/field-encryption';
+import { parseEnv } from '../env';
+import type { TPayloadKeysConfig } from './payload-codec';
+
+const generateHint = `base64 of ${KEY_BYTES} random bytes (generate one: openssl rand -base64 ${KEY_BYTES})`;
+
+/** Splits `id:key,id:key` into entries; the key part is never echoed in messages. */
+function splitKeyList(list: string): { keyId: string; key: string }[] {
+  return list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      return colon < 0
+        ? { keyId: '', key: entry }
+        : { keyId: entry.slice(0, colon).trim(), key: entry.slice(colon + 1).trim() };
+    });
+}
+
+/** The field-encryption keys in the same environment, which the payload keys must not repeat. */
+function fieldKeysIn(source: Record<string, string | undefined>): Buffer[] {
+  const keys = splitKeyList(source.FIELD_ENCRYPTION_KEYS ?? '').map(({ key }) => decodeKey(key));
+  const hashKey = decodeKey(source.FIELD_HASH_KEY?.trim() ?? '');
+  return [...keys, hashKey].filter((key): key is Buffer => key !== undefined);
+}
+
+function payloadKeysSchema(source: Record<string, string | undefined>) {
+  const fieldKeys = fieldKeysIn(source);
+  return z
+    .object({
+      TEMPORAL_PAYLOAD_KEYS: z
+        .string({ error: 'must list the Temporal payload keys as keyId:base64key pairs, comma-separated' })
+        .superRefine((list, ctx) => {
+          const entries = splitKeyList(list);
+          if (entries.length === 0) {
+            ctx.addIssue({ code: 'custom', message: 'must list at least one keyId:base64key pair' });
+          }
+          const seen = new Set<string>();
+          entries.forEach(({ keyId, key }, index) => {
+            const which = KEY_ID_PATTERN.test(keyId) ? `key "${keyId}"` : `entry ${index + 1}`;
+            if (!KEY_ID_PATTERN.test(keyId)) {
+              ctx.addIssue({
+                code: 'custom',
+                message: `${which} needs a key ID of 1-64 letters, digits, "_" or "-" before a colon`,
+              });
+            } else if (seen.has(keyId)) {
+              ctx.addIssue({ code: 'custom', message: `${which} is listed twice` });
+            }
+            seen.add(keyId);
+            const bytes = decodeKey(key);
+            if (!bytes) ctx.addIssue({ code: 'custom', message: `${which} is not ${generateHint}` });
+            else if (fieldKeys.some((fieldKey) => fieldKey.equals(bytes))) {
+              ctx.addIssue({
+                code: 'custom',
+                message: `${which} is also a field-encryption key: Temporal payloads need keys of their own`,
+              });
+            }
+          });
+        }),
+      TEMPORAL_PAYLOAD_ACTIVE_KEY: z
+        .string({ error: 'must name the key ID that encrypts new Temporal payloads' })
+        .trim()
+        .regex(KEY_ID_PATTERN, 'must be a key ID: 1-64 letters, digits, "_" or "-"'),
+    })
+    .superRefine((env, ctx) => {
+      if (
+        !splitKeyList(env.TEMPORAL_PAYLOAD_KEYS).some(
+          ({ keyId }) => keyId === env.TEMPORAL_PAYLOAD_ACTIVE_KEY,
+        )
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TEMPORAL_PAYLOAD_ACTIVE_KEY'],
+          message: `key "${env.TEMPORAL_PAYLOAD_ACTIVE_KEY}" is not listed in TEMPORAL_PAYLOAD_KEYS`,
+        });
+      }
+    });
+}
+
+export interface TPayloadKeysEnv {
+  TEMPORAL_PAYLOAD_KEYS: string;
+  TEMPORAL_PAYLOAD_ACTIVE_KEY: string;
+}
+
+/** Reads the payload keys; throws an EnvError naming every bad variable (never key material). */
+export function payloadKeysFromEnv(
+  source: Record<string, string | undefined> = process.env,
+  processName = 'Temporal payload encryption',
+): TPayloadKeysConfig {
+  const env = parseEnv(processName, payloadKeysSchema(source), source);
+  return {
+    activeKeyId: env.TEMPORAL_PAYLOAD_ACTIVE_KEY,
+    keys: Object.fromEntries(splitKeyList(env.TEMPORAL_PAYLOAD_KEYS).map(({ keyId, key }) => [keyId, key])),
+  };
+}
+
+/**
+ * New random payload keys, for a developer machine or a test run; the caller keeps them
+ * (.data/ in development, the run's environment in tests). Production keys come from Key Vault.
+ */
+export function generatePayloadKeys(activeKeyId = 'local1'): TPayloadKeysConfig {
+  return { activeKeyId, keys: { [activeKeyId]: randomBytes(KEY_BYTES).toString('base64') } };
+}
+
+/** The environment variables that configure payload keys (for .data/dev.env or process.env). */
+export function payloadKeysEnv(config: TPayloadKeysConfig): TPayloadKeysEnv {
+  return {
+    TEMPORAL_PAYLOAD_KEYS: Object.entries(config.keys)
+      .map(([keyId, key]) => `${keyId}:${key}`)
+      .join(','),
+    TEMPORAL_PAYLOAD_ACTIVE_KEY: config.activeKeyId,
+  };
+}
