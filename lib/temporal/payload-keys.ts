@@ -40,57 +40,65 @@ function fieldKeysIn(source: Record<string, string | undefined>): Buffer[] {
   return [...keys, hashKey].filter((key): key is Buffer => key !== undefined);
 }
 
-function payloadKeysSchema(source: Record<string, string | undefined>) {
-  const fieldKeys = fieldKeysIn(source);
-  return z
-    .object({
-      TEMPORAL_PAYLOAD_KEYS: z
-        .string({ error: 'must list the Temporal payload keys as keyId:base64key pairs, comma-separated' })
-        .superRefine((list, ctx) => {
-          const entries = splitKeyList(list);
-          if (entries.length === 0) {
-            ctx.addIssue({ code: 'custom', message: 'must list at least one keyId:base64key pair' });
-          }
-          const seen = new Set<string>();
-          entries.forEach(({ keyId, key }, index) => {
-            const which = KEY_ID_PATTERN.test(keyId) ? `key "${keyId}"` : `entry ${index + 1}`;
-            if (!KEY_ID_PATTERN.test(keyId)) {
-              ctx.addIssue({
-                code: 'custom',
-                message: `${which} needs a key ID of 1-64 letters, digits, "_" or "-" before a colon`,
-              });
-            } else if (seen.has(keyId)) {
-              ctx.addIssue({ code: 'custom', message: `${which} is listed twice` });
-            }
-            seen.add(keyId);
-            const bytes = decodeKey(key);
-            if (!bytes) ctx.addIssue({ code: 'custom', message: `${which} is not ${generateHint}` });
-            else if (fieldKeys.some((fieldKey) => fieldKey.equals(bytes))) {
-              ctx.addIssue({
-                code: 'custom',
-                message: `${which} is also a field-encryption key: Temporal payloads need keys of their own`,
-              });
-            }
-          });
-        }),
-      TEMPORAL_PAYLOAD_ACTIVE_KEY: z
-        .string({ error: 'must name the key ID that encrypts new Temporal payloads' })
-        .trim()
-        .regex(KEY_ID_PATTERN, 'must be a key ID: 1-64 letters, digits, "_" or "-"'),
-    })
-    .superRefine((env, ctx) => {
-      if (
-        !splitKeyList(env.TEMPORAL_PAYLOAD_KEYS).some(
-          ({ keyId }) => keyId === env.TEMPORAL_PAYLOAD_ACTIVE_KEY,
-        )
-      ) {
+const ZPayloadKeyList = z
+  .string({ error: 'must list the Temporal payload keys as keyId:base64key pairs, comma-separated' })
+  .superRefine((list, ctx) => {
+    const entries = splitKeyList(list);
+    if (entries.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must list at least one keyId:base64key pair' });
+    }
+    const seen = new Set<string>();
+    entries.forEach(({ keyId, key }, index) => {
+      const which = KEY_ID_PATTERN.test(keyId) ? `key "${keyId}"` : `entry ${index + 1}`;
+      if (!KEY_ID_PATTERN.test(keyId)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['TEMPORAL_PAYLOAD_ACTIVE_KEY'],
-          message: `key "${env.TEMPORAL_PAYLOAD_ACTIVE_KEY}" is not listed in TEMPORAL_PAYLOAD_KEYS`,
+          message: `${which} needs a key ID of 1-64 letters, digits, "_" or "-" before a colon`,
+        });
+      } else if (seen.has(keyId)) {
+        ctx.addIssue({ code: 'custom', message: `${which} is listed twice` });
+      }
+      seen.add(keyId);
+      if (!decodeKey(key)) ctx.addIssue({ code: 'custom', message: `${which} is not ${generateHint}` });
+    });
+  });
+
+/** The two variables, to spread into a process's env schema (web, worker). */
+export const payloadKeysEnvShape = {
+  TEMPORAL_PAYLOAD_KEYS: ZPayloadKeyList,
+  TEMPORAL_PAYLOAD_ACTIVE_KEY: z
+    .string({ error: 'must name the key ID that encrypts new Temporal payloads' })
+    .trim()
+    .regex(KEY_ID_PATTERN, 'must be a key ID: 1-64 letters, digits, "_" or "-"'),
+};
+
+/**
+ * The checks across variables, for `.superRefine(checkPayloadKeys(source))`: the active key is listed,
+ * and no payload key is also a field-encryption key of the same environment.
+ */
+export function checkPayloadKeys(source: Record<string, string | undefined>) {
+  const fieldKeys = fieldKeysIn(source);
+  return (env: Partial<TPayloadKeysEnv>, ctx: z.RefinementCtx): void => {
+    if (env.TEMPORAL_PAYLOAD_KEYS === undefined || env.TEMPORAL_PAYLOAD_ACTIVE_KEY === undefined) return;
+    const entries = splitKeyList(env.TEMPORAL_PAYLOAD_KEYS);
+    if (!entries.some(({ keyId }) => keyId === env.TEMPORAL_PAYLOAD_ACTIVE_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_PAYLOAD_ACTIVE_KEY'],
+        message: `key "${env.TEMPORAL_PAYLOAD_ACTIVE_KEY}" is not listed in TEMPORAL_PAYLOAD_KEYS`,
+      });
+    }
+    for (const { keyId, key } of entries) {
+      const bytes = decodeKey(key);
+      if (bytes && fieldKeys.some((fieldKey) => fieldKey.equals(bytes))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TEMPORAL_PAYLOAD_KEYS'],
+          message: `key "${keyId}" is also a field-encryption key: Temporal payloads need keys of their own`,
         });
       }
-    });
+    }
+  };
 }
 
 export interface TPayloadKeysEnv {
@@ -103,7 +111,11 @@ export function payloadKeysFromEnv(
   source: Record<string, string | undefined> = process.env,
   processName = 'Temporal payload encryption',
 ): TPayloadKeysConfig {
-  const env = parseEnv(processName, payloadKeysSchema(source), source);
+  const env = parseEnv(
+    processName,
+    z.object(payloadKeysEnvShape).superRefine(checkPayloadKeys(source)),
+    source,
+  );
   return {
     activeKeyId: env.TEMPORAL_PAYLOAD_ACTIVE_KEY,
     keys: Object.fromEntries(splitKeyList(env.TEMPORAL_PAYLOAD_KEYS).map(({ keyId, key }) => [keyId, key])),
