@@ -240,6 +240,77 @@ describe('tax return pages', () => {
     // A reviewer may not start a season: the page answers 404.
     expect((await reviewing.page('/app/tax-season')).status).toBe(404);
   });
+
+  it('offers no Cancel on the intake inside a return: the panel points to the return, and a cancel post is refused', async () => {
+    const em = forSystem(orm(), 'test setup');
+    const contact = await em.findOneOrFail(
+      Contact,
+      { email: 'ava.client@example.test' },
+      { populate: ['client'] },
+    );
+    const ownerUser = await em.findOneOrFail(User, { email: owner.email });
+    const reviewerUser = await em.findOneOrFail(User, { email: reviewer.email });
+    const taxYear = 2033;
+    const handle = await platform.temporal.workflow.start('taxReturnWorkflow', {
+      taskQueue: taskQueues.engagements,
+      workflowId: taxReturnWorkflowId(contact.client.id, taxYear),
+      args: [
+        taxReturnInputFor({
+          organizationId: platform.demoFirmId,
+          clientId: contact.client.id,
+          taxYear,
+          returnType: '1040',
+          timeZone: 'America/New_York',
+          preparerUserId: ownerUser.id,
+          reviewerUserId: reviewerUser.id,
+          managerUserId: ownerUser.id,
+          startedByUserId: ownerUser.id,
+          fee: null,
+        }),
+      ],
+    });
+    try {
+      const { engagementId } = await waitFor(
+        () => handle.query(getTaxReturnStatusQuery),
+        (s) => s.stage === 'intake',
+      );
+      const intake = platform.temporal.workflow.getHandle(documentIntakeWorkflowId(engagementId));
+      await waitFor(
+        () => intake.query(getIntakeStatusQuery).catch(() => null),
+        (s) => s !== null && s.stage === 'collecting' && s.checklist.length > 0,
+      );
+      const engagement = await forTenant(orm(), platform.demoFirmId).findOneOrFail(Engagement, {
+        id: engagementId,
+      });
+
+      const staff = new HttpSession(platform.web.url);
+      await signInStaff(staff, owner);
+      const page = await staff.page(`/app/engagements/${engagementId}`);
+      expect(page.status).toBe(200);
+      const text = visibleText(page.html);
+      expect(text).toContain(`Part of ${engagement.title} — cancel it from there`);
+      expect(page.html).toContain(`href="/app/engagements/${engagementId}#tax-return-title"`);
+      expect(text).not.toContain('Cancel this engagement');
+
+      const refused = await staff.post(`/app/engagements/${engagementId}/intake`, {
+        intent: 'cancel',
+        reason: 'Client moved away',
+        notifyClient: 'on',
+      });
+      expect(refused.status).toBe(409);
+      expect(await refused.json()).toEqual({
+        ok: false,
+        message: `Collecting documents is part of ${engagement.title}: cancel that instead.`,
+        form: 'cancel:',
+      });
+      // Nothing changed: the intake still collects, the return still waits for it.
+      expect((await intake.query(getIntakeStatusQuery)).stage).toBe('collecting');
+      expect((await handle.query(getTaxReturnStatusQuery)).stage).toBe('intake');
+    } finally {
+      // The return is left running at its intake; end it (it may have ended already if a check failed).
+      await handle.terminate('test finished').catch(() => undefined);
+    }
+  });
 });
 
 function orm() {

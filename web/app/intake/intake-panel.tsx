@@ -320,6 +320,13 @@ export function IntakePanel({ engagementId, panel }: { engagementId: string; pan
         </details>
       ) : null}
 
+      {panel.cancelFromParent ? (
+        <p className="small muted" data-testid="intake-parent">
+          Part of <a href={panel.cancelFromParent.href}>{panel.cancelFromParent.title}</a> — cancel it from
+          there: collecting its documents cannot be cancelled on its own.
+        </p>
+      ) : null}
+
       {panel.canCancel ? (
         <details className="intake-more">
           <summary>Cancel this engagement</summary>

@@ -88,6 +88,12 @@ function liveNote(live: TIntakeLiveState): { tone: 'info' | 'warning'; text: str
   }
 }
 
+/** Where a child intake's parent engagement is managed (its panel on the same engagement page). */
+const parentPanelAnchor: Partial<Record<TEngagementType, string>> = {
+  tax_return: 'tax-return-title',
+  monthly_close: 'close-title',
+};
+
 /**
  * The intake panel, or null for engagements that collect no documents. Extracted values are shown
  * only for documents waiting for review (to review them); each such showing is audited as a view.
@@ -106,7 +112,7 @@ export async function intakePanel(
   const engagement = await em.findOne(
     Engagement,
     { id: input.engagementId, organization: input.organizationId },
-    { fields: ['type'], populate: ['organization'] },
+    { fields: ['type', 'title'], populate: ['organization'] },
   );
   if (!engagement || !intakeTypes.has(engagement.type)) return null;
   const engagementType = engagement.type;
@@ -200,12 +206,24 @@ export async function intakePanel(
 
   const when = (iso: string | null | undefined) =>
     iso ? `${input.format.dateTime(new Date(iso))} (${input.format.relative(new Date(iso))})` : null;
+  const standalone = engagementType === 'document_intake';
   return {
-    standalone: engagementType === 'document_intake',
+    standalone,
+    /**
+     * A child intake (of a tax return or a monthly close) shares its parent's engagement and is
+     * cancelled only with the parent, whose own panel offers that: where Cancel would be, this points there.
+     */
+    cancelFromParent:
+      standalone || !active || !input.canCancel
+        ? null
+        : {
+            title: engagement.title,
+            href: `/app/engagements/${input.engagementId}#${parentPanelAnchor[engagementType] ?? 'main'}`,
+          },
     note: liveNote(live),
     active,
     canWork: active && input.canWork,
-    canCancel: active && input.canCancel && engagementType === 'document_intake',
+    canCancel: active && input.canCancel && standalone,
     summary: status
       ? {
           waitingFor: status.waitingFor

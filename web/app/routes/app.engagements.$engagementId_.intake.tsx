@@ -150,6 +150,17 @@ export async function action(args: ActionFunctionArgs) {
               { status: 403 },
             );
           }
+          if (engagement.type !== 'document_intake') {
+            // A child intake runs inside its parent: cancelling it alone would leave the parent waiting.
+            return answer(
+              {
+                ok: false,
+                message: `Collecting documents is part of ${engagement.title}: cancel that instead.`,
+                form: formId,
+              },
+              { status: 409 },
+            );
+          }
           const result = await cancelIntake(engagementId, {
             reason: input.reason,
             byUserId: by,
