@@ -12,7 +12,7 @@ import {
 import { taskQueues } from '../shared/task-queues';
 import { isClosePeriod, periodLabel } from './close-period';
 
-export { cancelEngagementUpdate } from '../shared/engagement.contracts';
+export { cancelEngagementUpdate, retryFailedStepUpdate } from '../shared/engagement.contracts';
 export { periodBounds, periodLabel, previousPeriod, shiftPeriod, isClosePeriod } from './close-period';
 
 export const monthlyCloseWorkflowType = 'monthlyCloseWorkflow';

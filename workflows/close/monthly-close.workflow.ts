@@ -1,5 +1,6 @@
 import {
   ParentClosePolicy,
+  allHandlersFinished,
   condition,
   isCancellation,
   log,
@@ -28,7 +29,7 @@ import { continueAsNewWith, shouldContinueAsNew } from '../shared/continue-as-ne
 import { clonePlain, EngagementTracker, type TTrackerState } from '../shared/engagement-tracker';
 import { ledgerChangedSignal } from '../shared/ledger.contracts';
 import { newReminderProgress, remindUntilDone, type TReminderProgress } from '../shared/reminders';
-import { setStaffUpdateHandler } from '../shared/staff-updates';
+import { handleRetryFailedStep, setStaffUpdateHandler } from '../shared/staff-updates';
 import { isInPeriod, periodLabel } from './close-period';
 import {
   acceptDifferenceUpdate,
@@ -188,6 +189,10 @@ export async function monthlyCloseWorkflow(
       : state.next === 'reporting'
         ? 'The close report is being produced: the close can no longer be cancelled.'
         : null,
+  );
+  // The tracker is replaced once the engagement row is known: always ask the current one.
+  handleRetryFailedStep({ retryNow: () => tracker.retryNow(), status: () => tracker.status() }, () =>
+    finishedStages.has(tracker.stage) ? 'This close is already finished.' : null,
   );
 
   // --- tasks ---------------------------------------------------------------------------------------
@@ -798,6 +803,8 @@ export async function monthlyCloseWorkflow(
         { status: 'completed' },
       );
     }
+    // A staff update still running (a balance, an accepted difference) finishes before the close does.
+    await condition(allHandlersFinished);
     return {
       outcome: 'closed',
       period: input.period,

@@ -15,7 +15,7 @@ import {
 } from '../shared/engagement.contracts';
 import { checklistCategories, checklistTemplateTypes, type TChecklistCategory } from './checklist-templates';
 
-export { cancelEngagementUpdate } from '../shared/engagement.contracts';
+export { cancelEngagementUpdate, retryFailedStepUpdate } from '../shared/engagement.contracts';
 
 export const documentIntakeWorkflowType = 'documentIntakeWorkflow';
 export const documentProcessingWorkflowType = 'documentProcessingWorkflow';
@@ -97,6 +97,11 @@ export const ZDocumentIntakeInput = z.object({
   documentsTaskQueue: z.string().min(1).max(200).optional(),
   /** Continue as new past this many history events (default: the shared limit). */
   maxHistoryEvents: z.number().int().min(50).optional(),
+  /**
+   * Start with client reminders on hold for this reason (a parent already waiting, e.g. on a K-1);
+   * `resumeRemindersSignal` lifts it.
+   */
+  remindersPausedReason: z.string().trim().min(3).max(200).optional(),
 });
 export type TDocumentIntakeInput = z.input<typeof ZDocumentIntakeInput>;
 export type TDocumentIntakeParsedInput = z.infer<typeof ZDocumentIntakeInput>;
@@ -162,6 +167,25 @@ export const ZDocumentUploaded = z.object({
 export type TDocumentUploaded = z.infer<typeof ZDocumentUploaded>;
 
 export const documentUploadedSignal = defineSignal<[TDocumentUploaded]>('documentUploaded');
+
+export const ZPauseReminders = z.object({
+  /** Shown as the reminders' `notSentReason`, e.g. "paused while waiting on a K-1". */
+  reason: z
+    .string()
+    .trim()
+    .min(3, 'Say in a few words why reminders are paused')
+    .max(200, 'Use at most 200 characters'),
+});
+export type TPauseReminders = z.infer<typeof ZPauseReminders>;
+
+/**
+ * Holds the client reminders (a parent waits on something else first, e.g. a K-1): none goes out
+ * while paused, `getStatus` shows the reason, and the interval starts over on resume. A second pause
+ * replaces the reason.
+ */
+export const pauseRemindersSignal = defineSignal<[TPauseReminders]>('pauseReminders');
+/** Lifts a pause: reminders go on from the next one. Nothing happens when none is paused. */
+export const resumeRemindersSignal = defineSignal('resumeReminders');
 
 /** The intake's live status (common engagement status + checklist). */
 export const getStatusQuery = defineQuery<TDocumentIntakeStatus>('getStatus');

@@ -1,6 +1,7 @@
 import {
   CancelledFailure,
   ParentClosePolicy,
+  allHandlersFinished,
   condition,
   isCancellation,
   log,
@@ -22,6 +23,7 @@ import {
   failureMessage,
   finishCancelled,
   handleCancelEngagement,
+  handleRetryFailedStep,
   newReminderProgress,
   remindUntilDone,
   setStaffUpdateHandler,
@@ -42,6 +44,7 @@ import {
   ZAddDocumentRequest,
   ZDocumentIntakeInput,
   ZDocumentUploaded,
+  ZPauseReminders,
   ZReviewDocument,
   ZWaiveItem,
   addDocumentRequestUpdate,
@@ -51,6 +54,8 @@ import {
   documentUploadedSignal,
   getStatusQuery,
   intakeStageInfo,
+  pauseRemindersSignal,
+  resumeRemindersSignal,
   reviewDocumentUpdate,
   waiveItemUpdate,
   type TChecklistItemStatus,
@@ -108,6 +113,8 @@ export interface TIntakeCarried {
   requestEmailSent: boolean;
   deadlines: TDeadline[];
   overdueNoted: boolean;
+  /** Why the client reminders are on hold (a parent's pause); absent in runs carried before it. */
+  remindersPausedReason?: string | null;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -148,6 +155,8 @@ export async function documentIntakeWorkflow(
   let staffItemCount = carried?.staffItemCount ?? 0;
   let requestEmailSent = carried?.requestEmailSent ?? false;
   let overdueNoted = carried?.overdueNoted ?? false;
+  let remindersPausedReason =
+    carried === undefined ? (input.remindersPausedReason ?? null) : (carried.remindersPausedReason ?? null);
   let finished = false;
   let checklistReady = items.length > 0;
   /** Children still running, and their results waiting for the main loop. */
@@ -263,6 +272,22 @@ export async function documentIntakeWorkflow(
 
   // --- handlers -------------------------------------------------------------------------------------
   setHandler(getStatusQuery, status);
+
+  setHandler(pauseRemindersSignal, (raw) => {
+    const parsed = ZPauseReminders.safeParse(raw);
+    if (!parsed.success) {
+      log.warn('ignored a malformed pause-reminders signal');
+      return;
+    }
+    remindersPausedReason = parsed.data.reason;
+    // Shown at once, even before the reminder loop notices (and while no reminder is scheduled).
+    if (!finished) tracker.reminders.notSentReason = remindersPausedReason;
+  });
+  setHandler(resumeRemindersSignal, () => {
+    if (remindersPausedReason === null) return;
+    if (tracker.reminders.notSentReason === remindersPausedReason) tracker.reminders.notSentReason = null;
+    remindersPausedReason = null;
+  });
 
   setHandler(documentUploadedSignal, (raw) => {
     const parsed = ZDocumentUploaded.safeParse(raw);
@@ -449,6 +474,7 @@ export async function documentIntakeWorkflow(
   handleCancelEngagement(cancellation, () =>
     finished ? 'This intake is already complete, so there is nothing to cancel.' : null,
   );
+  handleRetryFailedStep(tracker, () => (cancellation.request ? 'This intake is being cancelled.' : null));
 
   // --- compensations (registered again after continue-as-new) --------------------------------------
   const registerCompensations = () => {
@@ -616,6 +642,7 @@ export async function documentIntakeWorkflow(
         status: tracker.reminders,
         progress: reminderProgress,
         done: () => finished || cancellation.request !== null || outstanding().length === 0,
+        pausedReason: () => remindersPausedReason,
         send: async ({ number, idempotencyKey }) => {
           reminderBusy = true;
           try {
@@ -711,6 +738,7 @@ export async function documentIntakeWorkflow(
     requestEmailSent,
     deadlines: deadlines.state(),
     overdueNoted,
+    remindersPausedReason,
   });
 
   // --- the run ----------------------------------------------------------------------------------------
@@ -880,6 +908,8 @@ export async function documentIntakeWorkflow(
       `Every required document is in: ${plural(accepted, 'item')} accepted, ${plural(waived, 'item')} waived`,
     );
     await condition(() => inFlight === 0);
+    // A review or waive accepted just before the last item closed finishes before the intake does.
+    await condition(allHandlersFinished);
     return { outcome: 'completed', accepted, waived, remindersSent: tracker.reminders.sent };
   });
 

@@ -7,6 +7,7 @@
  * | ---------------------------------------- | -------------------------------------------------------- |
  * | `getStatus` answer, stage projection     | `EngagementTracker` (`status()`, `moveTo`, `note`)       |
  * | a step that may fail for a while         | `tracker.attempt(name, fn)` (shows `lastError`)          |
+ * | staff retry a failing step now           | `handleRetryFailedStep(tracker)` (`retryFailedStepUpdate`) |
  * | client reminders, backoff, escalation    | `remindUntilDone` (+ `reminderIdempotencyKey`)           |
  * | due dates a signal re-plans              | `Deadlines` (`plan`, `hold`, `resume`, `next`)           |
  * | cancel with compensations                | `Compensations`, `EngagementCancellation`, `handleCancelEngagement`, `finishCancelled` |
@@ -60,6 +61,11 @@ export {
   type TCompensationReport,
   type TRunOutcome,
 } from './cancellation';
-export { firstIssue, setStaffUpdateHandler, type TStaffUpdateOptions } from './staff-updates';
+export {
+  firstIssue,
+  handleRetryFailedStep,
+  setStaffUpdateHandler,
+  type TStaffUpdateOptions,
+} from './staff-updates';
 export { continueAsNewWith, shouldContinueAsNew, type THistoryLimits } from './continue-as-new';
 export * from './engagement.contracts';

@@ -6,8 +6,8 @@ import {
   ActivityFailure,
   ApplicationFailure,
   ChildWorkflowFailure,
+  condition,
   isCancellation,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -55,7 +55,10 @@ export interface TEngagementTrackerOptions<TStage extends string> {
 }
 
 export interface TAttemptOptions {
-  /** Give up (rethrow) after this many failed attempts; default: keep trying. */
+  /**
+   * Give up (rethrow, `lastError` still shown) after this many failed attempts; default: keep trying,
+   * so a step never stalls the engagement silently. Staff may cut any pause short (`retryNow`).
+   */
   maxAttempts?: number;
   /** First pause after a failure; doubled after each failure up to `maxPause`. */
   pause?: Duration;
@@ -121,6 +124,8 @@ export function isNonRetryable(error: unknown): boolean {
 export class EngagementTracker<TStage extends string> {
   private readonly options: TEngagementTrackerOptions<TStage>;
   private current: TTrackerState;
+  /** Set by `retryNow()`: the step paused after a failure is tried again at once. */
+  private retryRequested = false;
 
   constructor(options: TEngagementTrackerOptions<TStage>) {
     this.options = options;
@@ -223,13 +228,26 @@ export class EngagementTracker<TStage extends string> {
     this.current.openTasks = this.current.openTasks.filter((t) => t.taskId !== taskId);
   }
 
-  recordFailure(activity: string, error: unknown, attempt: number): void {
+  recordFailure(activity: string, error: unknown, attempt: number, retryAt: Date | null = null): void {
     this.current.lastError = {
       activity,
       message: failureMessage(error),
       attempt,
       at: new Date(Date.now()).toISOString(),
+      retryAt: retryAt ? retryAt.toISOString() : null,
     };
+  }
+
+  /**
+   * Staff asked to try the failed step again now (`retryFailedStepUpdate`). Returns the reason in
+   * words when there is nothing to retry, or null when the paused step goes again at once.
+   */
+  retryNow(): string | null {
+    const failure = this.current.lastError;
+    if (!failure) return 'Nothing is failing right now, so there is nothing to retry.';
+    if (!failure.retryAt) return `"${failure.activity}" is not waiting to be tried again.`;
+    this.retryRequested = true;
+    return null;
   }
 
   clearFailure(): void {
@@ -297,8 +315,9 @@ export class EngagementTracker<TStage extends string> {
   /**
    * Runs a step whose activities have a bounded retry policy. When it fails (after the activity's own
    * retries), `getStatus` shows `lastError`, the workflow pauses and tries again, backing off; success
-   * clears `lastError`. Cancellation and non-retryable business failures are rethrown at once (the
-   * latter still shown as `lastError`).
+   * clears `lastError`. While it pauses, `lastError.retryAt` says when it goes again and `retryNow()`
+   * (staff) cuts the pause short. Cancellation and non-retryable business failures are rethrown at
+   * once, and so is the failure after `maxAttempts` (both still shown as `lastError`, without `retryAt`).
    */
   async attempt<T>(activity: string, step: () => Promise<T>, options: TAttemptOptions = {}): Promise<T> {
     const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
@@ -311,9 +330,14 @@ export class EngagementTracker<TStage extends string> {
         return value;
       } catch (error) {
         if (isCancellation(error)) throw error;
-        this.recordFailure(activity, error, attempt);
-        if (isNonRetryable(error) || attempt >= maxAttempts) throw error;
-        await sleep(pause);
+        const givingUp = isNonRetryable(error) || attempt >= maxAttempts;
+        this.recordFailure(activity, error, attempt, givingUp ? null : new Date(Date.now() + pause));
+        if (givingUp) throw error;
+        // A timer like `sleep` (same history), which staff may cut short with retryNow().
+        this.retryRequested = false;
+        await condition(() => this.retryRequested, pause);
+        this.retryRequested = false;
+        if (this.current.lastError?.activity === activity) this.current.lastError.retryAt = null;
         pause = Math.min(pause * 2, maxPause);
       }
     }

@@ -54,6 +54,11 @@ export interface TLastErrorView {
   attempt: number;
   /** ISO time of the failure. */
   at: string;
+  /**
+   * ISO time the workflow tries the step again (staff may retry sooner); null when it is not waiting
+   * to retry: the step is running again, or it gave up (a business error, or its attempts used up).
+   */
+  retryAt: string | null;
 }
 
 export type TEngagementLifecycle = 'active' | 'completed' | 'cancelled' | 'failed';
@@ -206,6 +211,22 @@ export interface TCancelEngagementResult {
   /** Compensations that ran, in the order they ran (the reverse of the steps). */
   compensations: { name: string; ok: boolean; message?: string }[];
 }
+
+export const ZRetryFailedStep = z.object({ byUserId: z.uuid() });
+export type TRetryFailedStep = z.infer<typeof ZRetryFailedStep>;
+
+export interface TRetryFailedStepResult {
+  /** The step tried again now. */
+  activity: string;
+}
+
+/**
+ * Staff try a failing step again now instead of waiting for the workflow's next attempt (shown as
+ * `lastError.retryAt`). Refused when nothing is failing.
+ */
+export const retryFailedStepUpdate = defineUpdate<TRetryFailedStepResult, [TRetryFailedStep]>(
+  'retryFailedStep',
+);
 
 /** Staff cancel the engagement: compensations run in reverse and the read model says cancelled. */
 export const cancelEngagementUpdate = defineUpdate<TCancelEngagementResult, [TCancelEngagementInput]>(

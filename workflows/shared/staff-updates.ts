@@ -6,7 +6,12 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { rejectUpdate } from './engagement.contracts';
+import {
+  ZRetryFailedStep,
+  rejectUpdate,
+  retryFailedStepUpdate,
+  type TRetryFailedStepResult,
+} from './engagement.contracts';
 
 /** The first problem of a failed parse, as a sentence ("reason: Say why the document is rejected"). */
 export function firstIssue(error: z.ZodError): string {
@@ -48,4 +53,33 @@ export function setStaffUpdateHandler<TInput, TParsed, TResult, Name extends str
       },
     },
   );
+}
+
+/** What `handleRetryFailedStep` needs of the tracker. */
+interface TRetryable {
+  retryNow(): string | null;
+  status(): { lastError: { activity: string } | null };
+}
+
+/**
+ * Registers `retryFailedStepUpdate`: staff try a failing step (`lastError`) again now. Refused with a
+ * readable reason when nothing waits to be retried or `ended()` names why the engagement is over.
+ */
+export function handleRetryFailedStep(tracker: TRetryable, ended: () => string | null = () => null): void {
+  setStaffUpdateHandler(retryFailedStepUpdate, {
+    schema: ZRetryFailedStep,
+    check: () => {
+      const reason = ended();
+      if (reason) return reason;
+      const failure = tracker.status().lastError;
+      if (!failure) return 'Nothing is failing right now, so there is nothing to retry.';
+      return null;
+    },
+    handle: (): TRetryFailedStepResult => {
+      const activity = tracker.status().lastError?.activity ?? '';
+      const refused = tracker.retryNow();
+      if (refused) rejectUpdate(refused, 'not_possible_now');
+      return { activity };
+    },
+  });
 }

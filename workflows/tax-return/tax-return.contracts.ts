@@ -12,7 +12,7 @@ import {
 import { taskQueues } from '../shared/task-queues';
 import { taxReturnTypes, type TTaxReturnType } from './due-dates';
 
-export { cancelEngagementUpdate } from '../shared/engagement.contracts';
+export { cancelEngagementUpdate, retryFailedStepUpdate } from '../shared/engagement.contracts';
 export { taxReturnTypes, taxReturnTypeLabels, type TTaxReturnType } from './due-dates';
 
 export const taxReturnWorkflowType = 'taxReturnWorkflow';

@@ -1,9 +1,12 @@
 import {
   ParentClosePolicy,
+  allHandlersFinished,
   condition,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   uuid4,
@@ -13,7 +16,12 @@ import type { BillingActivities } from '../../activities/billing/billing.activit
 import type { EngagementActivities } from '../../activities/engagements/engagement.activities';
 import type { TaxReturnActivities } from '../../activities/tax-return/tax-return.activities';
 import type { documentIntakeWorkflow } from '../intake/document-intake.workflow';
-import { documentIntakeWorkflowId, documentIntakeWorkflowType } from '../intake/document-intake.contracts';
+import {
+  documentIntakeWorkflowId,
+  documentIntakeWorkflowType,
+  pauseRemindersSignal,
+  resumeRemindersSignal,
+} from '../intake/document-intake.contracts';
 import {
   Compensations,
   EngagementCancellation,
@@ -25,7 +33,7 @@ import { Deadlines, type TDeadline } from '../shared/deadlines';
 import { clonePlain, EngagementTracker, type TTrackerState } from '../shared/engagement-tracker';
 import { invoicePaidSignal } from '../shared/payments.contracts';
 import { newReminderProgress, remindUntilDone, type TReminderProgress } from '../shared/reminders';
-import { setStaffUpdateHandler } from '../shared/staff-updates';
+import { handleRetryFailedStep, setStaffUpdateHandler } from '../shared/staff-updates';
 import {
   approveReturnUpdate,
   clientChangesRequestedSignal,
@@ -126,6 +134,10 @@ function ignoreCancellation(error: unknown): void {
 }
 
 const today = () => new Date(Date.now()).toISOString().slice(0, 10);
+/** Why the client is not reminded while the return waits on a K-1 (its own and its intake's reminders). */
+const k1PauseReason = 'paused while waiting on a K-1';
+/** Patch: the K-1 wait also holds the intake child's document reminders (docs/versioning.md). */
+const pauseIntakeRemindersPatch = 'tax-return-pause-intake-reminders';
 const nowIso = () => new Date(Date.now()).toISOString();
 
 /**
@@ -233,6 +245,10 @@ export async function taxReturnWorkflow(
       : state.filing
         ? 'The return is already filed: it cannot be cancelled.'
         : null,
+  );
+  // The tracker is replaced once the engagement row is known: always ask the current one.
+  handleRetryFailedStep({ retryNow: () => tracker.retryNow(), status: () => tracker.status() }, () =>
+    finishedStages.has(tracker.stage) ? 'This return is already finished.' : null,
   );
 
   // --- tasks ---------------------------------------------------------------------------------------
@@ -624,6 +640,18 @@ export async function taxReturnWorkflow(
         action: 'tax_return.k1_wait_changed',
         details: { waiting },
       });
+      // The intake child reminds the client about documents: hold those reminders too.
+      if (state.next === 'intake' && patched(pauseIntakeRemindersPatch)) {
+        const intake = getExternalWorkflowHandle(documentIntakeWorkflowId(engagementId));
+        try {
+          if (waiting) await intake.signal(pauseRemindersSignal, { reason: k1PauseReason });
+          else await intake.signal(resumeRemindersSignal);
+        } catch (error) {
+          // The intake finished in the meantime: it sends no more reminders anyway.
+          if (isCancellation(error)) throw error;
+          log.info('intake not running; its reminders need no pause', { waiting });
+        }
+      }
       await tracker.note(
         waiting ? 'waiting_on_k1' : 'k1_received',
         waiting
@@ -815,6 +843,10 @@ export async function taxReturnWorkflow(
                 startedByUserId: input.startedByUserId,
                 dueAt: new Date(Math.min(documentsDue, new Date(currentDeadline()).getTime())).toISOString(),
                 ...(input.timing.intakeReminders ? { reminders: input.timing.intakeReminders } : {}),
+                // Already waiting on a K-1: the intake starts with its reminders on hold.
+                ...(state.waitingOnK1 && patched(pauseIntakeRemindersPatch)
+                  ? { remindersPausedReason: k1PauseReason }
+                  : {}),
               },
             ],
           });
@@ -883,7 +915,7 @@ export async function taxReturnWorkflow(
             status: tracker.reminders,
             progress: state.approvalReminders,
             done: answered,
-            pausedReason: () => (state.waitingOnK1 ? 'paused while waiting on a K-1' : null),
+            pausedReason: () => (state.waitingOnK1 ? k1PauseReason : null),
             send: async ({ number, idempotencyKey }) => {
               const sent = await sendApprovalEmail(idempotencyKey, true);
               if (sent.sent)
@@ -992,6 +1024,8 @@ export async function taxReturnWorkflow(
               status: 'completed',
             },
           );
+          // The filing update (and any other staff update) finishes before the return does.
+          await condition(allHandlersFinished);
           return {
             outcome: 'filed',
             confirmationNumber: filing.confirmationNumber,
