@@ -17,6 +17,7 @@ import { EnvError } from '../lib/env';
 import { configureWebEnv, parseWebEnv, type TWebEnv } from './app/env.server';
 import { blobStorage, closeServices } from './app/services.server';
 import { csrfForRequest } from './app/http/csrf.server';
+import { framedDocumentSecurityPolicy } from './app/http/framed-documents';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const viteConfigFile = fileURLToPath(new URL('./vite.config.ts', import.meta.url));
@@ -78,10 +79,12 @@ function securityHeaders(env: TWebEnv, development: boolean) {
     res.setHeader('X-Request-Id', res.locals.requestId);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
-    res.setHeader('X-Frame-Options', 'DENY');
+    // A document shown in this site's own frames (the email preview) brings its own, stricter policy.
+    const framed = framedDocumentSecurityPolicy(req.path);
+    res.setHeader('X-Frame-Options', framed ? 'SAMEORIGIN' : 'DENY');
     res.setHeader(
       'Content-Security-Policy',
-      contentSecurityPolicy(res.locals.cspNonce, development, storageOrigin),
+      framed ?? contentSecurityPolicy(res.locals.cspNonce, development, storageOrigin),
     );
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');

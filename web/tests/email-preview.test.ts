@@ -48,17 +48,10 @@ afterEach(() => {
   consoleError.mockRestore();
 });
 
-/** The srcdoc attribute of the preview frame, unescaped once (as the browser reads it). */
-function frameDocument(html: string): string {
+/** The preview frame's document address, as the page gives it. */
+function frameSource(html: string): string {
   const frame = /<iframe[^>]*>/.exec(html)?.[0] ?? '';
-  const srcdoc = /srcDoc="([^"]*)"|srcdoc="([^"]*)"/i.exec(frame);
-  const raw = srcdoc?.[1] ?? srcdoc?.[2] ?? '';
-  return raw
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+  return (/src="([^"]*)"/.exec(frame)?.[1] ?? '').replace(/&amp;/g, '&');
 }
 
 describe('the email template preview', () => {
@@ -80,10 +73,25 @@ describe('the email template preview', () => {
       const frame = /<iframe[^>]*>/.exec(html)?.[0] ?? '';
       expect(frame).toMatch(/sandbox=""/);
       expect(frame).not.toMatch(/allow-scripts|allow-same-origin/);
-      const document = frameDocument(html);
+      expect(frameSource(html)).toBe(`/app/settings/emails/preview?template=${name}`);
+      const framed = await manager.page(frameSource(html));
+      expect(framed.status).toBe(200);
+      const document = framed.html;
       expect(document).toMatch(/^<!doctype html><html lang="en">/);
       expect(document).toContain(name === 'password_reset' ? 'CPA Platform' : 'Harborview CPA');
       expect(document).not.toContain('<script');
+      // Its own policy: the email's inline styles apply; no script, no request, framed only by this site.
+      const policy = framed.response.headers.get('content-security-policy') ?? '';
+      expect(policy.split(';').map((d) => d.trim())).toEqual([
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",
+        'img-src data:',
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'self'",
+        'sandbox',
+      ]);
+      expect(framed.response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       const pre = /<pre[^>]*>([\s\S]*?)<\/pre>/.exec(html)?.[1] ?? '';
       expect(pre.length).toBeGreaterThan(50);
       expect(visibleText(pre)).toContain(name === 'password_reset' ? 'CPA Platform' : 'Harborview CPA');
@@ -92,14 +100,26 @@ describe('the email template preview', () => {
 
   it('answers 404 for an unknown template', async () => {
     expect((await manager.page('/app/settings/emails?template=toString')).status).toBe(404);
+    expect((await manager.page('/app/settings/emails/preview?template=toString')).status).toBe(404);
+    expect((await manager.page('/app/settings/emails/preview')).status).toBe(404);
+  });
+
+  it('keeps the app’s own policy on every other page', async () => {
+    const { response } = await manager.page('/app/settings/emails');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('content-security-policy')).toContain("style-src 'self'");
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
   });
 
   it('answers 404 to staff without the permission, and sends others to sign in', async () => {
     const { status, html } = await preparer.page('/app/settings/emails');
     expect(status).toBe(404);
-    expect(html).not.toContain('srcdoc');
-    const stranger = await new HttpSession(platform.web.url).get('/app/settings/emails');
-    expect(stranger.status).toBe(302);
-    expect(stranger.headers.get('location')).toMatch(/^\/login\?redirectTo=/);
+    expect(html).not.toContain('<iframe');
+    expect((await preparer.page('/app/settings/emails/preview?template=invoice')).status).toBe(404);
+    for (const path of ['/app/settings/emails', '/app/settings/emails/preview?template=invoice']) {
+      const stranger = await new HttpSession(platform.web.url).get(path);
+      expect(stranger.status).toBe(302);
+      expect(stranger.headers.get('location')).toMatch(/^\/login\?redirectTo=/);
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   type TEmailTemplateName,
 } from '../../../integrations/email/templates';
 import { emailTemplateSamples } from '../../../integrations/email/templates/samples';
+import { emailPreviewPath } from '../http/framed-documents';
 import { notFound, staffRoute } from '../http/route.server';
 import { webEnv } from '../env.server';
 import { PageHeader } from '../ui/components';
@@ -42,7 +43,8 @@ const templateInfo: Record<TEmailTemplateName, { title: string; audience: 'Staff
 
 /**
  * Every email the platform sends, rendered with sample data for this firm: the HTML as mail
- * clients show it (in a sandboxed frame: no scripts, no navigation) and the plain-text version.
+ * clients show it (in a sandboxed frame loading `app.settings.emails_.preview.ts`, which has a
+ * policy of its own: styles, no scripts, no navigation) and the plain-text version.
  */
 export async function loader(args: LoaderFunctionArgs) {
   return staffRoute(args, 'email_templates.preview', ({ staff }) => {
@@ -54,10 +56,10 @@ export async function loader(args: LoaderFunctionArgs) {
       timeZone: staff.timeZone,
       now: new Date(),
     });
-    const email = renderEmail(samples[requested]);
+    const { subject, text } = renderEmail(samples[requested]);
     return Promise.resolve({
       templates: emailTemplateNames.map((name) => ({ name, ...templateInfo[name] })),
-      selected: { name: requested, ...templateInfo[requested], ...email },
+      selected: { name: requested, ...templateInfo[requested], subject, text },
     });
   });
 }
@@ -99,9 +101,10 @@ export default function EmailTemplates() {
           <dd>{selected.subject}</dd>
         </dl>
         <h3>As HTML</h3>
+        {/* Its own document, with its own policy: the email's inline styles show, nothing in it runs. */}
         <iframe
           title={`${selected.title}: HTML version`}
-          srcDoc={selected.html}
+          src={`${emailPreviewPath}?template=${encodeURIComponent(selected.name)}`}
           sandbox=""
           referrerPolicy="no-referrer"
           width="100%"
