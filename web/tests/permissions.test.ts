@@ -36,7 +36,10 @@ type TOutcome =
   | 'ok'
   /** 302 to the staff sign-in page. */
   | 'login'
-  /** 401, the portal's "please sign in" page. */
+  /**
+   * Without a portal session: a page (GET) redirects to the portal's sign-in page, which brings the
+   * person back afterwards; a post answers 401, the "please sign in" page.
+   */
   | 'portal-login'
   /** 404, the same as a page that does not exist. */
   | 'not-found'
@@ -224,6 +227,13 @@ const matrix: Record<string, TCase[]> = {
     {
       method: 'GET',
       path: () => '/app/settings/emails',
+      expect: staff(['owner', 'admin', 'manager']),
+    },
+  ],
+  'app.settings.emails_.preview.ts': [
+    {
+      method: 'GET',
+      path: () => '/app/settings/emails/preview?template=invoice',
       expect: staff(['owner', 'admin', 'manager']),
     },
   ],
@@ -564,7 +574,7 @@ function describeResponse(response: Response): string {
   return location ? `${response.status} → ${location}` : String(response.status);
 }
 
-function matches(response: Response, outcome: TOutcome): boolean {
+function matches(response: Response, outcome: TOutcome, method: TCase['method']): boolean {
   const location = response.headers.get('location');
   const path = location && !absolute.test(location) ? locationOf(response) : location;
   switch (outcome) {
@@ -573,7 +583,8 @@ function matches(response: Response, outcome: TOutcome): boolean {
     case 'login':
       return response.status === 302 && (path ?? '').startsWith('/login?redirectTo=');
     case 'portal-login':
-      return response.status === 401;
+      if (method === 'POST') return response.status === 401;
+      return response.status === 302 && /^\/portal\/login(\?redirectTo=%2Fportal|$)/.test(path ?? '');
     case 'not-found':
       return response.status === 404;
     case 'answered':
@@ -611,7 +622,7 @@ describe('the route matrix', () => {
         for (const role of roles) {
           const response = await send(sessions[role], request);
           const outcome = request.expect[role];
-          if (!matches(response, outcome)) {
+          if (!matches(response, outcome, request.method)) {
             wrong.push(`${role}: expected ${label(outcome)}, got ${describeResponse(response)}`);
           }
           await response.body?.cancel().catch(() => undefined);
@@ -822,6 +833,8 @@ describe('signing out', () => {
       expect(after.status, role).toBe(302);
       expect(locationOf(after), role).toMatch(/^\/login/);
     }
-    expect((await sessions.client.get('/portal')).status).toBe(401);
+    const portalAfter = await sessions.client.get('/portal');
+    expect(portalAfter.status).toBe(302);
+    expect(locationOf(portalAfter)).toBe('/portal/login');
   });
 });

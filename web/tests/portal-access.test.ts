@@ -73,8 +73,11 @@ async function inviteLink(contactId: string): Promise<string> {
   return `/portal/invite/${token}`;
 }
 
+/** Opens an invitation as a person does: the link's page, then its button. */
 async function openInvitation(session: HttpSession, contactId: string): Promise<Response> {
-  return session.get(await inviteLink(contactId));
+  const link = await inviteLink(contactId);
+  await session.page(link);
+  return session.post(link, {});
 }
 
 async function auditActions(contactId: string): Promise<string[]> {
@@ -105,11 +108,46 @@ async function setPassword(session: HttpSession, password = strongPassword) {
 }
 
 describe('invitation links', () => {
+  it('survive mail scanners: showing the link spends nothing, the person’s button opens the portal once', async () => {
+    const contact = await newContact('scanned');
+    const link = await inviteLink(contact.contactId);
+    // A mail scanner fetches the link twice before the person clicks it.
+    for (const scanner of [new HttpSession(platform.web.url), new HttpSession(platform.web.url)]) {
+      const fetched = await scanner.page(link);
+      expect(fetched.status).toBe(200);
+      expect(fetched.response.headers.get('set-cookie') ?? '').not.toContain('cpa_portal_session');
+    }
+    const browser = new HttpSession(platform.web.url);
+    const shown = await browser.page(link);
+    expect(shown.status).toBe(200);
+    expect(visibleText(shown.html)).toContain(`Hello ${contact.name.split(' ')[0]}`);
+    expect(visibleText(shown.html)).toContain('Harborview CPA invited you to your client portal');
+    const link_ = await db().findOneOrFail(PortalLink, { contact: contact.contactId });
+    expect(link_.lastUsedAt ?? null).toBeNull();
+    expect(await auditActions(contact.contactId)).not.toContain('portal_link.redeemed');
+
+    const opened = await browser.post(link, {});
+    expect(opened.status).toBe(302);
+    expect(locationOf(opened)).toBe('/portal');
+    expect((await browser.page('/portal')).status).toBe(200);
+
+    // Submitting again (a second tab, the back button) is refused in words, and signs no one in.
+    const late = new HttpSession(platform.web.url);
+    await late.page('/portal/login');
+    const again = await late.post(link, {});
+    expect(again.status).toBe(410);
+    const text = visibleText(await again.text());
+    expect(text).toContain('This link was already used');
+    expect(text).toContain('Each portal link opens the portal once');
+    expect(late.cookie('cpa_portal_session')).toBeUndefined();
+  });
+
   it('open the portal once; a second opening says the link was used and offers sign-in', async () => {
     const contact = await newContact('once');
     const link = await inviteLink(contact.contactId);
     const browser = new HttpSession(platform.web.url);
-    const first = await browser.get(link);
+    await browser.page(link);
+    const first = await browser.post(link, {});
     expect(first.status).toBe(302);
     expect(locationOf(first)).toBe('/portal');
     expect(browser.cookie('cpa_portal_session')).toBeDefined();
@@ -188,7 +226,9 @@ describe('invitation links', () => {
     expect(old.status).toBe(404);
     expect(visibleText(old.html)).toContain('This link was replaced by a newer one');
 
-    const fresh = await new HttpSession(platform.web.url).get(path);
+    const person = new HttpSession(platform.web.url);
+    expect((await person.page(path)).status).toBe(200);
+    const fresh = await person.post(path, {});
     expect(fresh.status).toBe(302);
     expect(locationOf(fresh)).toBe('/portal');
 
@@ -242,7 +282,7 @@ describe('the first visit and passwords', () => {
 
     const signedOut = await browser.post('/portal/logout', {});
     expect(locationOf(signedOut)).toBe('/portal/login?signedOut=1');
-    expect((await browser.page('/portal')).status).toBe(401);
+    expect(locationOf(await browser.get('/portal'))).toBe('/portal/login');
 
     const wrong = await browser.post('/portal/login', {
       intent: 'password',
@@ -291,7 +331,9 @@ describe('the first visit and passwords', () => {
     });
     expect(changed.status).toBe(302);
     expect((await laptop.page('/portal')).status).toBe(200);
-    expect((await phone.page('/portal')).status).toBe(401);
+    const phoneHome = await phone.get('/portal');
+    expect(phoneHome.status).toBe(302);
+    expect(locationOf(phoneHome)).toBe('/portal/login');
   });
 
   it('chooses emailed codes instead: a password no longer signs in', async () => {
@@ -541,6 +583,87 @@ describe('the optional authenticator app', () => {
   }, 120_000);
 });
 
+describe('an old bookmark without a session', () => {
+  it('goes to the sign-in page and, after signing in, back to the bookmarked page', async () => {
+    const contact = await newContact('bookmark');
+    const first = new HttpSession(platform.web.url);
+    await openInvitation(first, contact.contactId);
+    expect((await setPassword(first)).status).toBe(302);
+
+    const browser = new HttpSession(platform.web.url);
+    const bookmarked = await browser.get('/portal/account?tab=security');
+    expect(bookmarked.status).toBe(302);
+    const signInPath = locationOf(bookmarked);
+    expect(signInPath).toBe('/portal/login?redirectTo=%2Fportal%2Faccount%3Ftab%3Dsecurity');
+    const login = await browser.page(signInPath);
+    expect(login.status).toBe(200);
+    expect(visibleText(login.html)).toContain('Please sign in to open that page');
+    const signedIn = await browser.post('/portal/login', {
+      intent: 'password',
+      email: contact.email,
+      password: strongPassword,
+    });
+    expect(signedIn.status).toBe(302);
+    expect(locationOf(signedIn)).toBe('/portal/account?tab=security');
+    expect((await browser.page('/portal/account?tab=security')).status).toBe(200);
+
+    // Used once: the next sign-in goes home.
+    await browser.post('/portal/logout', {});
+    await browser.page('/portal/login');
+    const again = await browser.post('/portal/login', {
+      intent: 'password',
+      email: contact.email,
+      password: strongPassword,
+    });
+    expect(locationOf(again)).toBe('/portal');
+  });
+
+  it('never sends anyone to another site or out of the portal after sign-in', async () => {
+    const contact = await newContact('offsite');
+    const first = new HttpSession(platform.web.url);
+    await openInvitation(first, contact.contactId);
+    expect((await setPassword(first)).status).toBe(302);
+    for (const redirectTo of [
+      'https://evil.example/portal',
+      '//evil.example/portal',
+      '/\\evil.example/portal',
+      '/app/clients',
+      '/portal/login/verify',
+      '/portalx',
+    ]) {
+      const browser = new HttpSession(platform.web.url);
+      const login = await browser.page(`/portal/login?${new URLSearchParams({ redirectTo }).toString()}`);
+      expect(login.status).toBe(200);
+      expect(visibleText(login.html)).not.toContain('Please sign in to open that page');
+      const signedIn = await browser.post('/portal/login', {
+        intent: 'password',
+        email: contact.email,
+        password: strongPassword,
+      });
+      expect(locationOf(signedIn), redirectTo).toBe('/portal');
+    }
+  });
+
+  it('keeps answering 401 to an upload call and a form post', async () => {
+    const stranger = new HttpSession(platform.web.url);
+    await stranger.page('/portal/login');
+    const upload = await stranger.fetch('/portal/uploads', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        Origin: new URL(platform.web.url).origin,
+        'X-CSRF-Token': await stranger.csrfToken(),
+      },
+      body: JSON.stringify({ fileName: 'a.pdf', contentType: 'application/pdf', sizeBytes: 10 }),
+    });
+    expect(upload.status).toBe(401);
+    const post = await stranger.post('/portal/account', { intent: 'password' });
+    expect(post.status).toBe(401);
+    expect(visibleText(await post.text())).toContain('Please sign in');
+  });
+});
+
 describe('signing out', () => {
   it('revokes the session on the server: the old cookie opens nothing', async () => {
     const contact = await newContact('signout');
@@ -548,11 +671,12 @@ describe('signing out', () => {
     await openInvitation(browser, contact.contactId);
     const cookie = browser.cookie('cpa_portal_session')!;
     await browser.post('/portal/logout', {});
-    const replay = await fetch(new URL('/portal', platform.web.url), {
+    const replay = await fetch(new URL('/portal/account', platform.web.url), {
       headers: { Cookie: `cpa_portal_session=${cookie}` },
       redirect: 'manual',
     });
-    expect(replay.status).toBe(401);
+    expect(replay.status).toBe(302);
+    expect(locationOf(replay)).toBe('/portal/login?redirectTo=%2Fportal%2Faccount');
     const session = await db().findOneOrFail(AuthSession, { contact: contact.contactId });
     expect(session.revokedReason).toBe('signed_out');
   });

@@ -109,6 +109,9 @@ describe('a portal invitation in the browser', () => {
     watch(phone);
 
     await phone.goto(`${platform.web.url}${link.pathname}`);
+    await phone.getByRole('heading', { name: 'Hello Maria' }).waitFor();
+    expect(await fitsTheScreen(phone)).toBe(true);
+    await phone.getByRole('button', { name: 'Open my client portal' }).tap();
     await phone.waitForURL(`${platform.web.url}/portal`);
     await phone.getByText('Hello Maria,').waitFor();
     await phone.getByRole('heading', { name: 'How would you like to sign in next time?' }).waitFor();

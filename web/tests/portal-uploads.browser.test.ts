@@ -108,6 +108,8 @@ describe('the upload field in the browser', () => {
     });
     watch(phone);
     await phone.goto(`${platform.web.url}/portal/invite/${link.token}`);
+    await phone.getByRole('button', { name: 'Open my client portal' }).tap();
+    await phone.waitForURL(`${platform.web.url}/portal`);
     await phone.goto(`${platform.web.url}/portal/documents/upload`);
     await phone.getByRole('heading', { name: 'W-2 from each employer' }).waitFor();
 

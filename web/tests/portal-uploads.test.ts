@@ -78,7 +78,8 @@ async function clientWithRequest(name: string, email: string): Promise<TClientFi
   await em.flush();
   const link = await issuePortalLink(em, { organizationId: firmId, contactId, purpose: 'portal-invitation' });
   const session = new HttpSession(platform.web.url);
-  const opened = await session.get(`/portal/invite/${link.token}`);
+  expect((await session.page(`/portal/invite/${link.token}`)).status).toBe(200);
+  const opened = await session.post(`/portal/invite/${link.token}`, {});
   expect(opened.status).toBe(302);
   expect(locationOf(opened)).toMatch(/^\/portal/);
   return { contactId, requestId: request.id, engagementId, session };

@@ -8,7 +8,7 @@ import { AppError, isAppError } from '../../../lib/errors';
 import type { EntityManager } from '../../../db/types';
 import type { TActor } from '../../../db/audit/actor';
 import { requireStaff, type TStaff } from '../auth/guards.server';
-import { requirePortalUser, type TPortalUser } from '../portal/portal-session.server';
+import { portalSignInRedirect, requirePortalUser, type TPortalUser } from '../portal/portal-session.server';
 import { Organization } from '../../../db/organizations/organization.entity';
 import {
   can,
@@ -162,7 +162,10 @@ export function portalRoute<T>(
   if (!body) throw new TypeError('portalRoute needs a body');
   return handleRouteErrors(context, async () => {
     await refuseForgedPost(request);
-    const portal = await requirePortalUser(request);
+    const portal = await requirePortalUser(request).catch((error: unknown) => {
+      const signIn = isAppError(error, 'portal_sign_in_needed') ? portalSignInRedirect(request) : null;
+      throw signIn ? new RedirectError(signIn) : error;
+    });
     if (!can('client', action)) notFound();
     const em = forTenant(await orm(), portal.organizationId);
     return body({

@@ -55,6 +55,42 @@ export async function requirePortalUser(request: Request): Promise<TPortalUser> 
   };
 }
 
+/**
+ * A portal page this site may send someone back to after sign-in: a same-site path under /portal
+ * (never the sign-in, sign-out or invitation pages), as path and query; null for anything else.
+ */
+export function safePortalReturnPath(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length > 1000 || !value.startsWith('/portal')) return null;
+  if (value.startsWith('//') || value.includes('\\')) return null;
+  const base = 'http://portal.invalid';
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    return null;
+  }
+  if (url.origin !== base || !/^\/portal(\/|$)/.test(url.pathname)) return null;
+  if (/^\/portal\/(login|logout|invite)(\/|$)/.test(url.pathname)) return null;
+  url.searchParams.delete('_data');
+  return `${url.pathname}${url.search}`;
+}
+
+/**
+ * Where a request without a portal session goes: a page (a GET, such as an old bookmark) to the
+ * sign-in page, which brings the person back to it afterwards; null for anything else (a form post,
+ * an upload, a JSON call), which keeps answering 401.
+ */
+export function portalSignInRedirect(request: Request): string | null {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return null;
+  const accept = request.headers.get('accept') ?? '';
+  if (accept.includes('application/json') && !accept.includes('text/html')) return null;
+  const url = new URL(request.url);
+  const back = safePortalReturnPath(`${url.pathname}${url.search}`);
+  return back && back !== '/portal'
+    ? `/portal/login?${new URLSearchParams({ redirectTo: back }).toString()}`
+    : '/portal/login';
+}
+
 /** The portal user if one is fully signed in, else null (for the layout and the sign-in pages). */
 export async function optionalPortalUser(request: Request): Promise<TPortalUser | null> {
   const current = await currentSession(request, 'portal');

@@ -30,6 +30,7 @@ import { completeSecondFactor, currentSession, startSession } from '../auth/sess
 import { webEnv } from '../env.server';
 import { fieldErrorsOf, type TFieldErrors } from '../forms/validation.server';
 import { RedirectError } from '../http/redirect.server';
+import { safePortalReturnPath } from './portal-session.server';
 import { mailer, orm } from '../services.server';
 
 /**
@@ -159,6 +160,21 @@ function signedCookie(name: string, maxAgeSeconds: number): Cookie {
 const accountsCookie = () => signedCookie('cpa_portal_accounts', 10 * 60);
 /** The address a sign-in code was sent to, for the code step. */
 const codeCookie = () => signedCookie('cpa_portal_code', 15 * 60);
+/** The portal page a signed-out visit was sent away from, to go back to after signing in. */
+const returnCookie = () => signedCookie('cpa_portal_return', 15 * 60);
+
+/**
+ * Remembers where to go after signing in (the `redirectTo` of the sign-in page, when it is a portal
+ * page of this site). Gives the Set-Cookie header to send, or null when there is nothing to remember.
+ */
+export async function rememberReturnPath(redirectTo: unknown): Promise<string | null> {
+  const path = safePortalReturnPath(redirectTo);
+  return path ? returnCookie().serialize(path) : null;
+}
+
+async function returnPath(request: Request): Promise<string | null> {
+  return safePortalReturnPath(await returnCookie().parse(request.headers.get('Cookie')));
+}
 
 interface TProvenAccounts {
   contactIds: string[];
@@ -200,7 +216,6 @@ export async function finishSignIn(
   context: AppLoadContext,
   account: TPortalAccount,
   method: 'password' | 'email_code' | 'invitation_link',
-  next = '/portal',
 ): Promise<never> {
   const { setCookie } = await startSession(request, context, {
     subject: { kind: 'portal', contactId: account.contactId, organizationId: account.organizationId },
@@ -210,7 +225,11 @@ export async function finishSignIn(
   headers.append('Set-Cookie', setCookie);
   headers.append('Set-Cookie', await clearCookie(accountsCookie()));
   headers.append('Set-Cookie', await clearCookie(codeCookie()));
+  // The authenticator step reads (and clears) the page to go back to.
   if (account.totpEnabled) throw new RedirectError('/portal/login/verify', headers);
+  // An invitation link opens the portal home (a first visit chooses how to sign in next time).
+  const next = (method === 'invitation_link' ? null : await returnPath(request)) ?? '/portal';
+  if (method !== 'invitation_link') headers.append('Set-Cookie', await clearCookie(returnCookie()));
   await recordPortalSignIn(
     forTenant(await orm(), account.organizationId),
     { type: 'contact', id: account.contactId, ...from(request, context) },
@@ -422,5 +441,8 @@ export async function verifySecondFactor(
     { type: 'contact', id: contactId, ...from(request, context) },
     { organizationId, contactId, method: 'authenticator_app' },
   );
-  throw new RedirectError('/portal', { 'Set-Cookie': setCookie });
+  const headers = new Headers();
+  headers.append('Set-Cookie', setCookie);
+  headers.append('Set-Cookie', await clearCookie(returnCookie()));
+  throw new RedirectError((await returnPath(request)) ?? '/portal', headers);
 }

@@ -1,14 +1,15 @@
 import { data } from '@remix-run/node';
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { findPortalAccount } from '../../../db/portal/portal-sign-in';
-import { redeemPortalLink } from '../../../db/portal/redeem-portal-link';
+import { checkPortalLink, redeemPortalLink } from '../../../db/portal/redeem-portal-link';
 import { forTenant } from '../../../db/tenancy/tenant-context';
 import { isAppError } from '../../../lib/errors';
 import { publicRoute } from '../http/route.server';
 import { PortalErrorBoundary } from '../portal/portal-error';
 import { finishSignIn } from '../portal/portal-sign-in.server';
 import { orm } from '../services.server';
+import { CsrfInput } from '../ui/csrf-input';
 
 export const meta: MetaFunction = () => [{ title: 'Client portal' }, { name: 'robots', content: 'noindex' }];
 
@@ -21,31 +22,59 @@ const problems: Record<string, TProblem> = {
   link_used: 'used',
 };
 
+/** A link that cannot be opened, answered with its status and the page that says what to do. */
+function linkProblem(error: unknown) {
+  const problem = isAppError(error) && error.reason ? problems[error.reason] : undefined;
+  if (!problem || !isAppError(error)) throw error;
+  return data({ problem, invitation: null }, { status: error.httpStatus });
+}
+
+const tokenOf = (params: LoaderFunctionArgs['params']) => (params.token ?? '').slice(0, 200);
+
 /**
- * Opens the portal from an emailed link. The link works once: it signs the contact in (a new portal
- * session; with their authenticator app next, if they added one) and goes to the portal home, where
- * a first visit chooses how to sign in next time.
+ * Shows an emailed portal link: who it is for and one button that opens the portal. Reading the
+ * page spends nothing, because mail scanners fetch every link in an email before the person does;
+ * only the person's own submit (the action) spends it.
  */
 export async function loader(args: LoaderFunctionArgs) {
   return publicRoute(args, async ({ em }) => {
-    const token = (args.params.token ?? '').slice(0, 200);
+    try {
+      const link = await checkPortalLink(em, tokenOf(args.params));
+      return {
+        problem: null,
+        invitation: {
+          firstName: link.contactName.split(/\s+/)[0] ?? link.contactName,
+          firmName: link.firmName,
+        },
+      };
+    } catch (error) {
+      return linkProblem(error);
+    }
+  });
+}
+
+/**
+ * Opens the portal: the link works once, it signs the contact in (a new portal session; with their
+ * authenticator app next, if they added one) and goes to the portal home, where a first visit chooses
+ * how to sign in next time. A second submit says the link was used and offers sign-in.
+ */
+export async function action(args: ActionFunctionArgs) {
+  return publicRoute(args, async ({ em }) => {
     const from = {
       ip: args.context.clientIp ?? undefined,
       userAgent: args.request.headers.get('user-agent') ?? undefined,
     };
     let identity;
     try {
-      identity = await redeemPortalLink(em, token, new Date(), from);
+      identity = await redeemPortalLink(em, tokenOf(args.params), new Date(), from);
     } catch (error) {
-      const problem = isAppError(error) && error.reason ? problems[error.reason] : undefined;
-      if (!problem || !isAppError(error)) throw error;
-      return data({ problem }, { status: error.httpStatus });
+      return linkProblem(error);
     }
     const tenantEm = forTenant(await orm(), identity.organizationId);
     const account = await findPortalAccount(tenantEm, identity);
     if (!account) {
       const problem: TProblem = 'unknown';
-      return data({ problem }, { status: 404 });
+      return data({ problem, invitation: null }, { status: 404 });
     }
     return finishSignIn(args.request, args.context, account, 'invitation_link');
   });
@@ -58,8 +87,33 @@ const titles: Record<TProblem, string> = {
   used: 'This link was already used',
 };
 
-export default function InvitationProblem() {
-  const { problem } = useLoaderData<typeof loader>();
+export default function InvitationLink() {
+  const loaded = useLoaderData<typeof loader>();
+  const submitted = useActionData<typeof action>();
+  const opening = useNavigation().state !== 'idle';
+  const problem = submitted?.problem ?? loaded.problem;
+  if (problem) return <InvitationProblem problem={problem} />;
+  const invitation = loaded.invitation;
+  if (!invitation) return <InvitationProblem problem="unknown" />;
+  return (
+    <section className="portal-card" aria-labelledby="invite-title">
+      <h1 id="invite-title">Hello {invitation.firstName}</h1>
+      <p>
+        {invitation.firmName} invited you to your client portal, where you share documents and answer
+        questions securely.
+      </p>
+      <Form method="post" className="stack portal-form">
+        <CsrfInput />
+        <button type="submit" className="button button-primary button-block button-large" disabled={opening}>
+          {opening ? 'Opening…' : 'Open my client portal'}
+        </button>
+      </Form>
+      <p className="small muted">This link opens the portal once. Next time you choose how to sign in.</p>
+    </section>
+  );
+}
+
+function InvitationProblem({ problem }: { problem: TProblem }) {
   return (
     <section className="portal-card" aria-labelledby="problem-title">
       <h1 id="problem-title">{titles[problem]}</h1>

@@ -5,7 +5,8 @@ import { currentSession } from '../auth/session.server';
 import { RedirectError } from '../http/redirect.server';
 import { publicRoute } from '../http/route.server';
 import { PortalErrorBoundary } from '../portal/portal-error';
-import { requestSignInCode, signInWithPassword } from '../portal/portal-sign-in.server';
+import { safePortalReturnPath } from '../portal/portal-session.server';
+import { rememberReturnPath, requestSignInCode, signInWithPassword } from '../portal/portal-sign-in.server';
 import { FormError, Notice, TextField } from '../ui/components';
 import { CsrfInput } from '../ui/csrf-input';
 
@@ -16,11 +17,19 @@ export const meta: MetaFunction = () => [
 
 export async function loader(args: LoaderFunctionArgs) {
   return publicRoute(args, async () => {
+    const url = new URL(args.request.url);
+    const redirectTo = url.searchParams.get('redirectTo');
     const current = await currentSession(args.request, 'portal');
     if (current.state === 'active') {
-      throw new RedirectError(current.secondFactorPending ? '/portal/login/verify' : '/portal');
+      if (current.secondFactorPending) throw new RedirectError('/portal/login/verify');
+      throw new RedirectError(safePortalReturnPath(redirectTo) ?? '/portal');
     }
-    return { signedOut: new URL(args.request.url).searchParams.get('signedOut') === '1' };
+    // A page that needed signing in (an old bookmark): go back to it after any sign-in step.
+    const remember = await rememberReturnPath(redirectTo);
+    return data(
+      { signedOut: url.searchParams.get('signedOut') === '1', returning: remember !== null },
+      remember ? { headers: { 'Set-Cookie': remember } } : undefined,
+    );
   });
 }
 
@@ -42,13 +51,16 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function PortalLogin() {
-  const { signedOut } = useLoaderData<typeof loader>();
+  const { signedOut, returning } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' ? navigation.formData?.get('intent') : null;
   return (
     <section className="portal-card" aria-labelledby="login-title">
       {signedOut ? <Notice tone="success">You are signed out. See you next time.</Notice> : null}
+      {returning ? (
+        <Notice tone="info">Please sign in to open that page. You go straight back to it afterwards.</Notice>
+      ) : null}
       <h1 id="login-title">Sign in to your client portal</h1>
       <p className="muted">
         First time here? Open the invitation link in the email from your accountant instead.

@@ -230,7 +230,10 @@ export async function signInPortalContact(
     contactId: input.contactId,
     purpose: 'test-sign-in',
   });
-  const response = await session.get(`/portal/invite/${token}`);
+  // The link's page spends nothing; its button (a post) opens the portal.
+  const shown = await session.page(`/portal/invite/${token}`);
+  if (shown.status !== 200) throw new Error(`portal invitation page answered ${shown.status}`);
+  const response = await session.post(`/portal/invite/${token}`, {});
   if (response.status !== 302) throw new Error(`portal invitation link answered ${response.status}`);
   return locationOf(response);
 }
