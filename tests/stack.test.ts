@@ -28,6 +28,8 @@ describe('the local service stack in test mode', () => {
       'STRIPE_WEBHOOK_SECRET',
       'TEMPORAL_ADDRESS',
       'TEMPORAL_NAMESPACE',
+      'TEMPORAL_PAYLOAD_ACTIVE_KEY',
+      'TEMPORAL_PAYLOAD_KEYS',
       'TEMPORAL_UI_URL',
     ]);
     for (const [name, value] of Object.entries(env)) expect(process.env[name]).toBe(value);

@@ -1,4 +1,4 @@
-import type { Duration } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { DocumentAi } from '../integrations/document-ai/document-ai';
@@ -7,6 +7,7 @@ import { createDocumentProcessingActivities } from '../activities/documents/docu
 import { createDocumentAiActivities } from '../activities/documents/extract-document.activities';
 import { createDocumentUploadActivities } from '../activities/documents/verify-upload.activities';
 import { taskQueues } from '../workflows/shared/task-queues';
+import { dataConverterFromEnv } from '../lib/temporal/data-converter';
 import { workflowsPath, type TWorkerConcurrency } from './create-engagements-worker';
 
 export interface DocumentsWorkerDeps {
@@ -20,6 +21,8 @@ export interface DocumentsWorkerDeps {
   /** OCR is CPU-heavy: keep `activities` near the machine's cores (default 2). */
   concurrency?: TWorkerConcurrency;
   shutdownGraceTime?: Duration;
+  /** Encrypts payloads (lib/temporal); this process's TEMPORAL_PAYLOAD_KEYS when not given. */
+  dataConverter?: DataConverter;
   decorateActivities?: (activities: DocumentsQueueActivities) => DocumentsQueueActivities;
 }
 
@@ -41,6 +44,7 @@ export async function createDocumentsWorker(deps: DocumentsWorkerDeps): Promise<
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
+    dataConverter: deps.dataConverter ?? dataConverterFromEnv(process.env, 'worker'),
     taskQueue: deps.taskQueue ?? taskQueues.documents,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
     activities: deps.decorateActivities ? deps.decorateActivities(activities) : activities,

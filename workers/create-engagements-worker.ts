@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Client as TemporalClient } from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Mailer } from '../integrations/email/mailer';
@@ -12,6 +12,7 @@ import { createOnboardingActivities } from '../activities/onboarding/onboarding.
 import { createBulkStartActivities } from '../activities/tax-return/bulk-start.activities';
 import { createTaxReturnActivities } from '../activities/tax-return/tax-return.activities';
 import { taskQueues } from '../workflows/shared/task-queues';
+import { dataConverterFromEnv } from '../lib/temporal/data-converter';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -39,6 +40,8 @@ export interface EngagementsWorkerDeps {
   concurrency?: TWorkerConcurrency;
   /** How long running activities may finish after shutdown starts (default 30 seconds). */
   shutdownGraceTime?: Duration;
+  /** Encrypts payloads (lib/temporal); this process's TEMPORAL_PAYLOAD_KEYS when not given. */
+  dataConverter?: DataConverter;
   /** Wraps activities, e.g. to inject failures in tests. */
   decorateActivities?: (activities: EngagementsQueueActivities) => EngagementsQueueActivities;
 }
@@ -70,6 +73,7 @@ export async function createEngagementsWorker(deps: EngagementsWorkerDeps): Prom
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
+    dataConverter: deps.dataConverter ?? dataConverterFromEnv(process.env, 'worker'),
     taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
     activities,

@@ -1,4 +1,4 @@
-import type { Duration } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Ledger } from '../integrations/ledger/ledger';
@@ -8,6 +8,7 @@ import { createBillingActivities } from '../activities/billing/billing.activitie
 import { createCloseLedgerActivities } from '../activities/close/close-ledger.activities';
 import { createLedgerActivities } from '../activities/ledger/ledger.activities';
 import { taskQueues } from '../workflows/shared/task-queues';
+import { dataConverterFromEnv } from '../lib/temporal/data-converter';
 import type { TWorkerConcurrency } from './create-engagements-worker';
 
 export interface IntegrationsWorkerDeps {
@@ -21,6 +22,8 @@ export interface IntegrationsWorkerDeps {
   taskQueue?: string;
   concurrency?: TWorkerConcurrency;
   shutdownGraceTime?: Duration;
+  /** Encrypts payloads (lib/temporal); this process's TEMPORAL_PAYLOAD_KEYS when not given. */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function createIntegrationsWorker(deps: IntegrationsWorkerDeps): Pr
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
+    dataConverter: deps.dataConverter ?? dataConverterFromEnv(process.env, 'worker'),
     taskQueue: deps.taskQueue ?? taskQueues.integrations,
     activities,
     maxConcurrentActivityTaskExecutions: deps.concurrency?.activities ?? 5,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseEnv, zPort } from '../lib/env';
 import { taskQueues } from '../workflows/shared/task-queues';
+import { checkPayloadKeys, payloadKeysEnvShape } from '../lib/temporal/payload-keys';
 
 const taskQueueNames = Object.values(taskQueues) as [string, ...string[]];
 const optionalCount = z.coerce.number().int().min(1).max(1000).optional();
@@ -68,6 +69,8 @@ export const ZWorkerEnv = z.object({
   ...ledgerEnvFields(process.env.NODE_ENV),
   /** Payments: `local` (default outside production) or `stripe` (integrations/payments/payments-config.ts). */
   ...paymentsEnvShape,
+  /** Temporal payload encryption keys, in every environment (lib/temporal/payload-keys.ts). */
+  ...payloadKeysEnvShape,
 });
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;
 
@@ -77,7 +80,8 @@ export function loadWorkerEnv(source: Record<string, string | undefined> = proce
     ZWorkerEnv.superRefine(...requireAzureDocumentAiSettings)
       .superRefine(...requirePaymentsSettings('worker'))
       .superRefine(checkLedgerEnv)
-      .superRefine(requireStorageForQueues),
+      .superRefine(requireStorageForQueues)
+      .superRefine(checkPayloadKeys(source)),
     source,
   );
 }

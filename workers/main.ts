@@ -28,10 +28,15 @@ import { createIntegrationsWorker } from './create-integrations-worker';
 import { loadWorkerEnv } from './env';
 import { setFieldKeyring } from '../db/shared/field-keyring';
 import { loadKeyring } from '../lib/crypto/keyring-config';
+import { createDataConverter } from '../lib/temporal/data-converter';
+import { createPayloadCodec } from '../lib/temporal/payload-codec';
+import { payloadKeysFromEnv } from '../lib/temporal/payload-keys';
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
   setFieldKeyring(loadKeyring(process.env, 'worker'));
+  // Every payload this process writes to Temporal is encrypted, and every one it reads decrypted.
+  const dataConverter = createDataConverter(createPayloadCodec(payloadKeysFromEnv(process.env, 'worker')));
   Runtime.install({
     logger: new DefaultLogger(env.LOG_LEVEL),
     telemetryOptions: {
@@ -48,7 +53,11 @@ async function main(): Promise<void> {
   const mailer = createSmtpMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  const temporal = new TemporalClient({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+  const temporal = new TemporalClient({
+    connection: clientConnection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    dataConverter,
+  });
   const payments = createPayments(env, { publicUrl: env.PUBLIC_URL });
   const documentAi = serves.has(taskQueues.documents) ? createDocumentAi(env) : null;
   const ledgerConfig = ledgerConfigFromEnv(env, env.PUBLIC_URL);
@@ -64,7 +73,7 @@ async function main(): Promise<void> {
     return storage;
   };
   const shutdownGraceTime = env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000;
-  const base = { connection, namespace: env.TEMPORAL_NAMESPACE, orm, shutdownGraceTime };
+  const base = { connection, namespace: env.TEMPORAL_NAMESPACE, orm, shutdownGraceTime, dataConverter };
 
   const workers: Worker[] = [];
   try {

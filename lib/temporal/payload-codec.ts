@@ -18,8 +18,11 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { decodeKey, KEY_BYTES, KEY_ID_PATTERN } from '../crypto/field-encryption';
+
+// A CommonJS package: its default export works the same under Node, tsx and Vite's server build.
+const { temporal } = proto;
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA_KEY = 'encryption-key-id';

@@ -101,10 +101,11 @@ export function checkPayloadKeys(source: Record<string, string | undefined>) {
   };
 }
 
-export interface TPayloadKeysEnv {
+/** A type, not an interface, so that it passes as an env record (`Record<string, string | undefined>`). */
+export type TPayloadKeysEnv = {
   TEMPORAL_PAYLOAD_KEYS: string;
   TEMPORAL_PAYLOAD_ACTIVE_KEY: string;
-}
+};
 
 /** Reads the payload keys; throws an EnvError naming every bad variable (never key material). */
 export function payloadKeysFromEnv(

@@ -14,6 +14,7 @@ import { startStack } from '../../infra/local/stack';
 import { resolveChromium, resolveStripeMock } from '../../infra/local/tools';
 import { startStripeMock, type StripeMockService } from '../../infra/local/stripe-mock';
 import { generateKeyring, keyringEnv } from '../../lib/crypto/keyring-config';
+import { generatePayloadKeys, payloadKeysEnv } from '../../lib/temporal/payload-keys';
 import { TEMPLATE_DATABASE } from './databases';
 
 declare module 'vitest' {
@@ -45,6 +46,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ...stack.env,
     CHROMIUM_PATH: chromium.path,
     ...keyringEnv(generateKeyring()),
+    // Temporal payload keys of their own, likewise per run (lib/temporal/payload-keys.ts).
+    ...payloadKeysEnv(generatePayloadKeys()),
     STRIPE_MOCK_URL: stripeMock.url,
     // Payments go through the local adapter unless a test builds a Stripe one; its webhook secret is per run.
     PAYMENTS_PROVIDER: 'local',

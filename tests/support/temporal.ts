@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import {
   DefaultLogger,
   NativeConnection,
@@ -6,6 +7,7 @@ import {
   bundleWorkflowCode,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import { dataConverterFromEnv, fetchDecodedHistory } from '../../lib/temporal/data-converter';
 import { workflowsPath } from '../../workers/create-engagements-worker';
 
 function temporalAddress(): string {
@@ -27,9 +29,47 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+let converter: DataConverter | undefined;
+
+/**
+ * The product's data converter with this run's payload keys (the global setup generated them):
+ * give it to every `Worker.create` and `Client` a test builds itself, so they read and write the
+ * same encrypted payloads as the web app and the workers (`dataConverter: dataConverter()`).
+ */
+export function dataConverter(): DataConverter {
+  converter ??= dataConverterFromEnv(process.env, 'tests');
+  return converter;
+}
+
+/** A client that encrypts and decrypts payloads as the product does. */
 export async function connectClient(): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await Connection.connect({ address: temporalAddress() });
+  return {
+    client: new Client({ connection, namespace: namespace(), dataConverter: dataConverter() }),
+    close: () => connection.close(),
+  };
+}
+
+/**
+ * A client WITHOUT the payload codec: it sees payloads as Temporal stores them (to check that they
+ * are encrypted). Never use it to start or signal workflows.
+ */
+export async function connectRawClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: temporalAddress() });
   return { client: new Client({ connection, namespace: namespace() }), close: () => connection.close() };
+}
+
+/**
+ * A workflow run's history with every payload decoded, as JSON: what the replay tests' committed
+ * histories hold (recorded with CPA_RECORD_HISTORIES=1), readable whatever the run's keys were.
+ */
+export async function decodedHistoryJSON(
+  client: Client,
+  workflowId: string,
+  runId?: string,
+): Promise<string> {
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
+  return historyToJSON(await fetchDecodedHistory(client, workflowId, runId));
 }
 
 export function connectWorker(): Promise<NativeConnection> {

@@ -6,6 +6,7 @@ import {
   documentAiEnvShape,
   requireAzureDocumentAiSettings,
 } from '../../integrations/document-ai/document-ai-env';
+import { checkPayloadKeys, payloadKeysEnvShape } from '../../lib/temporal/payload-keys';
 
 /** Used only when NODE_ENV=development and SESSION_SECRET is unset; rejected everywhere else. */
 const developmentSessionSecret = 'development-only-session-secret-never-used-in-production';
@@ -44,6 +45,19 @@ function webEnvSchema(source: Record<string, string | undefined>) {
     TEMPORAL_UI_URL: z
       .url('must be the Temporal Web UI URL, e.g. http://localhost:8233')
       .default('http://localhost:8233'),
+    /**
+     * The origin the Temporal UI runs on, the only one allowed to call the codec endpoint (/codec/*)
+     * from a browser; the origin of TEMPORAL_UI_URL when unset.
+     */
+    TEMPORAL_UI_ORIGIN: z
+      .url('must be the origin of the Temporal Web UI, e.g. https://temporal.example.com')
+      .refine(
+        (value) => new URL(value).origin === value.replace(/\/+$/, ''),
+        'must be an origin only (scheme, host and port, no path)',
+      )
+      .optional(),
+    /** Temporal payload encryption keys, in every environment (lib/temporal/payload-keys.ts). */
+    ...payloadKeysEnvShape,
     AZURE_STORAGE_CONNECTION_STRING: z.string().min(10, 'must be an Azure Storage connection string'),
     BLOB_CONTAINER: z
       .string()
@@ -91,13 +105,15 @@ export function parseWebEnv(source: Record<string, string | undefined> = process
     webEnvSchema(source)
       .superRefine(...requireAzureDocumentAiSettings)
       .superRefine(...requirePaymentsSettings('web'))
-      .superRefine(checkLedgerEnv),
+      .superRefine(checkLedgerEnv)
+      .superRefine(checkPayloadKeys(source)),
     source,
   );
   return {
     ...env,
     PUBLIC_URL: env.PUBLIC_URL.replace(/\/+$/, ''),
     TEMPORAL_UI_URL: env.TEMPORAL_UI_URL.replace(/\/+$/, ''),
+    TEMPORAL_UI_ORIGIN: new URL(env.TEMPORAL_UI_ORIGIN ?? env.TEMPORAL_UI_URL).origin,
   };
 }
 

@@ -15,6 +15,9 @@ import { ledgerConfigFromEnv } from '../../integrations/ledger/ledger-env';
 import { createSmtpMailer, type Mailer } from '../../integrations/email/mailer';
 import { createPayments } from '../../integrations/payments/payments-config';
 import type { Payments } from '../../integrations/payments/payments';
+import { createDataConverter } from '../../lib/temporal/data-converter';
+import { createPayloadCodec, type EncryptionPayloadCodec } from '../../lib/temporal/payload-codec';
+import { payloadKeysFromEnv } from '../../lib/temporal/payload-keys';
 import { webEnv } from './env.server';
 import { createStripeEventProcessor, type StripeEventProcessor } from './payments/stripe-events.server';
 
@@ -24,6 +27,8 @@ interface Services {
   ormEntities?: readonly unknown[];
   redis?: Redis;
   temporal?: Promise<Client>;
+  /** Encrypts Temporal payloads for the client and the Temporal UI's codec endpoint. */
+  payloadCodec?: EncryptionPayloadCodec;
   blobStorage?: BlobStorage;
   /** null: QuickBooks is not configured for this installation. */
   ledger?: Ledger | null;
@@ -78,6 +83,18 @@ export function orm(): Promise<Orm> {
   );
 }
 
+/** The Temporal payload codec of this process (TEMPORAL_PAYLOAD_KEYS, TEMPORAL_PAYLOAD_ACTIVE_KEY). */
+export function payloadCodec(): EncryptionPayloadCodec {
+  const s = services();
+  if (!s.payloadCodec) {
+    const { TEMPORAL_PAYLOAD_KEYS, TEMPORAL_PAYLOAD_ACTIVE_KEY } = webEnv();
+    s.payloadCodec = createPayloadCodec(
+      payloadKeysFromEnv({ TEMPORAL_PAYLOAD_KEYS, TEMPORAL_PAYLOAD_ACTIVE_KEY }, 'web'),
+    );
+  }
+  return s.payloadCodec;
+}
+
 /** Temporal client. Connects on first use and reconnects on the next call after a failed connect. */
 export function temporal(): Promise<Client> {
   const s = services();
@@ -92,7 +109,11 @@ export function temporal(): Promise<Client> {
         address: env.TEMPORAL_ADDRESS,
         connectTimeout: '5 seconds',
       });
-      return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+      return new Client({
+        connection,
+        namespace: env.TEMPORAL_NAMESPACE,
+        dataConverter: createDataConverter(payloadCodec()),
+      });
     },
   );
 }
@@ -196,6 +217,7 @@ export async function closeServices(): Promise<void> {
   s.redis = undefined;
   s.temporal = undefined;
   s.blobStorage = undefined;
+  s.payloadCodec = undefined;
   s.ledger = undefined;
   s.mailer?.close();
   s.mailer = undefined;

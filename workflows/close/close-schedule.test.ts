@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { connectClient, connectWorker, namespace, workflowBundle } from '../../tests/support/temporal';
+import {
+  connectClient,
+  connectWorker,
+  dataConverter,
+  namespace,
+  workflowBundle,
+} from '../../tests/support/temporal';
 import {
   describeCloseSchedule,
   removeCloseSchedule,
@@ -75,6 +81,7 @@ describe('monthly close schedule', () => {
     const worker = await Worker.create({
       connection,
       namespace: namespace(),
+      dataConverter: dataConverter(),
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: {},

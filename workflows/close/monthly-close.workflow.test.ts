@@ -43,7 +43,14 @@ import { createLiveUpdatesPublisher } from '../../integrations/live-updates/live
 import { createBlobStorage, type BlobStorage } from '../../integrations/storage/blob-storage';
 import { createTestDatabase, dropTestDatabase } from '../../tests/support/databases';
 import { listEmails } from '../../tests/support/mailbox';
-import { connectClient, connectWorker, namespace, workflowBundle } from '../../tests/support/temporal';
+import {
+  connectClient,
+  connectWorker,
+  dataConverter,
+  decodedHistoryJSON,
+  namespace,
+  workflowBundle,
+} from '../../tests/support/temporal';
 import { cancelEngagementUpdate, updateRejectionMessage } from '../shared/engagement.contracts';
 import { ledgerChangedSignal } from '../shared/ledger.contracts';
 import { periodBounds, previousPeriod } from './close-period';
@@ -188,6 +195,7 @@ async function withWorkers<T>(
   const engagements = await Worker.create({
     connection,
     namespace: namespace(),
+    dataConverter: dataConverter(),
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: {
@@ -200,6 +208,7 @@ async function withWorkers<T>(
   const integrations = await Worker.create({
     connection,
     namespace: namespace(),
+    dataConverter: dataConverter(),
     taskQueue: `${taskQueue}-integrations`,
     activities: {
       ...createLedgerActivities({ ledger, orm }),
@@ -295,11 +304,10 @@ function ledgerChanged(books: TBooks, entity: string, entityId: string) {
 
 async function recordHistory(workflowId: string, name: string, runId?: string): Promise<void> {
   if (process.env.CPA_RECORD_HISTORIES !== '1') return;
-  const history = await temporal.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const history = await decodedHistoryJSON(temporal.client, workflowId, runId);
   const dir = new URL('../../tests/histories/monthly-close/', import.meta.url);
   await mkdir(dir, { recursive: true });
-  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-  await writeFile(new URL(`${name}.json`, dir), historyToJSON(history));
+  await writeFile(new URL(`${name}.json`, dir), history);
 }
 
 describe('monthly close workflow', () => {

@@ -25,6 +25,7 @@ import {
   type TDocumentIntakeStatus,
 } from './document-intake.contracts';
 import type { documentIntakeWorkflow } from './document-intake.workflow';
+import { decodedHistoryJSON } from '../../tests/support/temporal';
 
 let h: TIntakeHarness;
 
@@ -121,11 +122,10 @@ async function settledHistoryLength(handle: WorkflowHandle): Promise<number> {
 /** Writes a workflow's history for the replay test (run with CPA_RECORD_HISTORIES=1). */
 async function recordHistory(workflowId: string, name: string): Promise<void> {
   if (process.env.CPA_RECORD_HISTORIES !== '1') return;
-  const history = await h.temporal.workflow.getHandle(workflowId).fetchHistory();
+  const history = await decodedHistoryJSON(h.temporal, workflowId);
   const dir = new URL('../../tests/histories/document-intake/', import.meta.url);
   await mkdir(dir, { recursive: true });
-  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-  await writeFile(new URL(`${name}.json`, dir), historyToJSON(history));
+  await writeFile(new URL(`${name}.json`, dir), history);
 }
 
 const em = () => forSystem(h.orm, 'test assertions');

@@ -8,7 +8,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
-import { connectClient, connectWorker, namespace } from '../../tests/support/temporal';
+import { connectClient, connectWorker, dataConverter, namespace } from '../../tests/support/temporal';
 import {
   deadlineProbeWorkflow,
   deadlinesQuery,
@@ -41,6 +41,7 @@ async function withProbe<T>(body: (taskQueue: string) => Promise<T>): Promise<T>
   const worker = await Worker.create({
     connection,
     namespace: namespace(),
+    dataConverter: dataConverter(),
     taskQueue,
     workflowBundle: bundle,
   });

@@ -27,7 +27,13 @@ import type { IUser } from '../../db/users/user.entity';
 import { createSmtpMailer, type Mailer } from '../../integrations/email/mailer';
 import { createLiveUpdatesPublisher } from '../../integrations/live-updates/live-updates';
 import { createTestDatabase, dropTestDatabase } from '../../tests/support/databases';
-import { connectClient, connectWorker, namespace, workflowBundle } from '../../tests/support/temporal';
+import {
+  connectClient,
+  connectWorker,
+  dataConverter,
+  namespace,
+  workflowBundle,
+} from '../../tests/support/temporal';
 import {
   bulkStartWorkflowId,
   getBulkStartProgressQuery,
@@ -112,6 +118,7 @@ async function withWorker<T>(
   const worker = await Worker.create({
     connection,
     namespace: namespace(),
+    dataConverter: dataConverter(),
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: {

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { workflowBundle } from '../../tests/support/temporal';
+import { dataConverter, workflowBundle } from '../../tests/support/temporal';
 
 const historiesDir = new URL('../../tests/histories/tax-return/', import.meta.url);
 
@@ -22,7 +22,7 @@ describe('tax return workflow replay', () => {
     );
     const results = [];
     for await (const result of Worker.runReplayHistories(
-      { workflowBundle: await workflowBundle() },
+      { workflowBundle: await workflowBundle(), dataConverter: dataConverter() },
       histories,
     )) {
       results.push({ workflowId: result.workflowId, error: result.error ? String(result.error) : undefined });

@@ -42,7 +42,14 @@ import { createLocalPayments } from '../../integrations/payments/local-payments'
 import type { Payments } from '../../integrations/payments/payments';
 import { createTestDatabase, dropTestDatabase } from '../../tests/support/databases';
 import { listEmails } from '../../tests/support/mailbox';
-import { connectClient, connectWorker, namespace, workflowBundle } from '../../tests/support/temporal';
+import {
+  connectClient,
+  connectWorker,
+  dataConverter,
+  decodedHistoryJSON,
+  namespace,
+  workflowBundle,
+} from '../../tests/support/temporal';
 import {
   documentIntakeWorkflowId,
   getStatusQuery as getIntakeStatusQuery,
@@ -177,6 +184,7 @@ async function withWorkers<T>(
   const engagements = await Worker.create({
     connection,
     namespace: namespace(),
+    dataConverter: dataConverter(),
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: decorate.activities ? decorate.activities(activities) : activities,
@@ -184,6 +192,7 @@ async function withWorkers<T>(
   const integrations = await Worker.create({
     connection,
     namespace: namespace(),
+    dataConverter: dataConverter(),
     taskQueue: `${taskQueue}-integrations`,
     activities: decorate.billing ? decorate.billing(billing) : billing,
   });
@@ -322,11 +331,10 @@ async function signApproval(
 /** Writes a workflow's history for the replay test (run with CPA_RECORD_HISTORIES=1). */
 async function recordHistory(workflowId: string, name: string): Promise<void> {
   if (process.env.CPA_RECORD_HISTORIES !== '1') return;
-  const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await decodedHistoryJSON(temporal.client, workflowId);
   const dir = new URL('../../tests/histories/tax-return/', import.meta.url);
   await mkdir(dir, { recursive: true });
-  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-  await writeFile(new URL(`${name}.json`, dir), historyToJSON(history));
+  await writeFile(new URL(`${name}.json`, dir), history);
 }
 
 describe('tax return workflow', () => {

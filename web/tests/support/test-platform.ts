@@ -15,7 +15,13 @@ import { seedDemoFirm } from '../../../db/seed/demo';
 import { createSmtpMailer } from '../../../integrations/email/mailer';
 import { createLiveUpdatesPublisher } from '../../../integrations/live-updates/live-updates';
 import { createTestDatabase, dropTestDatabase } from '../../../tests/support/databases';
-import { connectClient, connectWorker, namespace, workflowBundle } from '../../../tests/support/temporal';
+import {
+  connectClient,
+  connectWorker,
+  dataConverter,
+  namespace,
+  workflowBundle,
+} from '../../../tests/support/temporal';
 import { createEngagementsWorker } from '../../../workers/create-engagements-worker';
 import type { TReminderSchedule } from '../../../workflows/onboarding/client-onboarding.contracts';
 import { startWebServer, type WebServer } from '../../server';
@@ -74,6 +80,8 @@ export async function startTestPlatform({
     liveUpdates: createLiveUpdatesPublisher(redis),
     publicUrl: web.url,
     workflowBundle: await workflowBundle(),
+    // The same payload keys as the web server's client (the run's TEMPORAL_PAYLOAD_KEYS).
+    dataConverter: dataConverter(),
   });
   const workerRun = worker.run();
   const temporal = await connectClient();
