@@ -20,7 +20,13 @@ import { createLiveUpdatesPublisher, engagementChannel } from '../../integration
 import { createEngagementsWorker } from '../../workers/create-engagements-worker';
 import { createTestDatabase, dropTestDatabase } from '../../tests/support/databases';
 import { waitForEmails, listEmails, portalLinkIn } from '../../tests/support/mailbox';
-import { connectClient, connectWorker, namespace, workflowBundle } from '../../tests/support/temporal';
+import {
+  connectClient,
+  connectWorker,
+  decodedHistoryJSON,
+  namespace,
+  workflowBundle,
+} from '../../tests/support/temporal';
 import {
   getStatusQuery,
   onboardingWorkflowId,
@@ -301,9 +307,8 @@ describe('client onboarding workflow', () => {
 
 /** Writes a workflow's history for the replay test (run with CPA_RECORD_HISTORIES=1). */
 async function recordHistory(workflowId: string, name: string): Promise<void> {
-  const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await decodedHistoryJSON(temporal.client, workflowId);
   const dir = new URL('../../tests/histories/client-onboarding/', import.meta.url);
   await mkdir(dir, { recursive: true });
-  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-  await writeFile(new URL(`${name}.json`, dir), historyToJSON(history));
+  await writeFile(new URL(`${name}.json`, dir), history);
 }
