@@ -112,6 +112,12 @@ export interface TOpenStaffTaskInput {
 
 const dateFields = new Set(['dueDate', 'expiresAt', 'occurredAt']);
 
+/** The `notSentReason` of an address that bounced or that the mail server refused, with its reply. */
+function bouncedReason(reply: string | null | undefined): string {
+  const detail = reply?.trim();
+  return detail ? `email bounced (${detail})` : 'email bounced';
+}
+
 export function createEngagementActivities({ orm, mailer, liveUpdates, publicUrl }: EngagementActivityDeps) {
   const base = publicUrl.replace(/\/$/, '');
   const absolute = (value: string) => (value.startsWith('/') ? `${base}${value}` : value);
@@ -146,8 +152,9 @@ export function createEngagementActivities({ orm, mailer, liveUpdates, publicUrl
       },
       { orderBy: { createdAt: 'desc' } },
     );
-    if (last?.status === 'bounced') return { notSentReason: 'email bounced' };
-    if (last?.status === 'failed') return { notSentReason: 'email address refused by the mail server' };
+    // The address bounced or was refused before: not tried again (the contact's address must change).
+    if (last?.status === 'bounced' || last?.status === 'failed')
+      return { notSentReason: bouncedReason(last.lastError) };
     return { email: contact.email, name: contact.name };
   }
 
@@ -327,7 +334,7 @@ export function createEngagementActivities({ orm, mailer, liveUpdates, publicUrl
           return { sent: true, notSentReason: null };
         } catch (error) {
           if (isEmailDeliveryError(error) && !error.retryable) {
-            return { sent: false, notSentReason: `the mail server refused the email (${error.reason})` };
+            return { sent: false, notSentReason: bouncedReason(error.reason) };
           }
           throw error;
         }
