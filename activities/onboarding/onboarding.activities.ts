@@ -13,6 +13,9 @@ import {
 import { EmailMessage } from '../../db/email/email-message.entity';
 import { sendEmailOnce } from '../../db/email/send-email-once';
 import { issuePortalLink } from '../../db/portal/issue-portal-link';
+import { PortalLink } from '../../db/portal/portal-link.entity';
+import { recordAuditEvent } from '../../db/audit/record-audit-event';
+import { assignTask } from '../../db/tasks/assign-task';
 import { createTask } from '../../db/tasks/create-task';
 import { completeTask } from '../../db/tasks/complete-task';
 import type {
@@ -24,6 +27,7 @@ import { failFastOnBusinessErrors } from '../shared/business-errors';
 import { forTenant } from '../../db/tenancy/tenant-context';
 import { systemActor, type TActor } from '../../db/audit/actor';
 import { isAppError } from '../../lib/errors';
+import { isEmailDeliveryError } from '../../integrations/email/mailer';
 import { failFastOnPermanentEmailErrors } from '../shared/email-delivery-errors';
 
 export interface OnboardingActivityDeps {
@@ -42,6 +46,28 @@ export interface TSendOnboardingEmailInput {
   kind: 'invitation' | 'reminder';
   reminderNumber?: number;
 }
+
+export interface TSendOnboardingInvitationInput {
+  organizationId: string;
+  engagementId: string;
+  contactId: string;
+  /** The sent-log key: the same key never emails twice (e.g. `reminderIdempotencyKey(...)`). */
+  idempotencyKey: string;
+  kind: 'invitation' | 'reminder';
+  reminderNumber?: number;
+  /** The staff member who asked for a new link; the workflow itself otherwise. */
+  byUserId?: string;
+}
+
+export interface TSendOnboardingInvitationResult {
+  /** True when the email went out, now or on an earlier attempt with the same key. */
+  sent: boolean;
+  /** Why it did not go out, in words for `getStatus`: "no portal contact", "email bounced", ... */
+  notSentReason: string | null;
+}
+
+/** Purposes of the links onboarding issues (`onboarding-invitation`, `onboarding-reminder`). */
+const onboardingLinkPurposes = ['onboarding-invitation', 'onboarding-reminder'];
 
 /** Activities of the client onboarding workflow. Each one is idempotent: Temporal may retry it. */
 export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl }: OnboardingActivityDeps) {
@@ -148,6 +174,137 @@ export function createOnboardingActivities({ orm, mailer, liveUpdates, publicUrl
           return { sent: result.status === 'sent' };
         }),
       );
+    },
+
+    /**
+     * Emails the contact a new single-use portal link (the invitation, a reminder, or a new link staff
+     * asked for), at most once per sent-log key. Issuing the link revokes the contact's older unused
+     * ones. Answers `sent: false` with the reason when it cannot go out; a failure a retry can fix
+     * (mail server down) throws, and Temporal retries.
+     */
+    async sendOnboardingInvitation(
+      input: TSendOnboardingInvitationInput,
+    ): Promise<TSendOnboardingInvitationResult> {
+      return failFastOnBusinessErrors(async () => {
+        const em = forTenant(orm, input.organizationId);
+        // Checked before a link is issued: a new link revokes the older ones, including the one already emailed.
+        const logged = await em.findOne(EmailMessage, {
+          idempotencyKey: input.idempotencyKey,
+          status: { $in: ['sent', 'bounced'] },
+        });
+        if (logged?.status === 'sent') {
+          log.info('onboarding email already sent; not sending again', {
+            idempotencyKey: input.idempotencyKey,
+          });
+          return { sent: true, notSentReason: null };
+        }
+        if (logged?.status === 'bounced') return { sent: false, notSentReason: 'email bounced' };
+        const contact = await em.findOne(
+          Contact,
+          { id: input.contactId, organization: input.organizationId },
+          { populate: ['organization'] },
+        );
+        if (!contact?.portalAccess) return { sent: false, notSentReason: 'no portal contact' };
+        const last = await em.findOne(
+          EmailMessage,
+          {
+            organization: input.organizationId,
+            toAddress: contact.email,
+            status: { $in: ['sent', 'bounced', 'failed'] },
+          },
+          { orderBy: { createdAt: 'desc' } },
+        );
+        if (last?.status === 'bounced') return { sent: false, notSentReason: 'email bounced' };
+        if (last?.status === 'failed')
+          return { sent: false, notSentReason: 'email address refused by the mail server' };
+        const link = await issuePortalLink(em, {
+          organizationId: input.organizationId,
+          contactId: contact.id,
+          purpose: `onboarding-${input.kind}`,
+          ...(input.byUserId ? { actor: { type: 'user', id: input.byUserId } } : {}),
+        });
+        const common = {
+          firmName: contact.organization.name,
+          contactName: contact.name,
+          portalUrl: `${publicUrl.replace(/\/$/, '')}/portal/invite/${link.token}`,
+          expiresAt: link.expiresAt,
+        };
+        try {
+          await sendEmailOnce({
+            em,
+            mailer,
+            organizationId: input.organizationId,
+            idempotencyKey: input.idempotencyKey,
+            to: contact.email,
+            template:
+              input.kind === 'invitation'
+                ? { template: 'onboarding_invitation', ...common }
+                : { template: 'onboarding_reminder', ...common, reminderNumber: input.reminderNumber ?? 1 },
+            relatedTo: { type: 'engagement', id: input.engagementId },
+          });
+          return { sent: true, notSentReason: null };
+        } catch (error) {
+          if (isEmailDeliveryError(error) && !error.retryable) {
+            return { sent: false, notSentReason: `the mail server refused the email (${error.reason})` };
+          }
+          throw error;
+        }
+      });
+    },
+
+    /**
+     * Revokes the contact's onboarding links that were not used yet (the onboarding was cancelled).
+     * Safe to repeat: a second run finds nothing left to revoke.
+     */
+    async revokeOnboardingInvitations(input: {
+      organizationId: string;
+      contactId: string;
+      engagementId: string;
+    }): Promise<{ revoked: number }> {
+      return failFastOnBusinessErrors(async () =>
+        forTenant(orm, input.organizationId).transactional(async (tx) => {
+          const now = new Date();
+          const links = await tx.find(PortalLink, {
+            organization: input.organizationId,
+            contact: input.contactId,
+            purpose: { $in: onboardingLinkPurposes },
+            lastUsedAt: null,
+            revokedAt: null,
+          });
+          for (const link of links) link.revokedAt = now;
+          if (links.length > 0) {
+            recordAuditEvent(tx, {
+              organizationId: input.organizationId,
+              actor: systemActor,
+              action: 'portal_link.revoked',
+              target: { type: 'contact', id: input.contactId },
+              details: {
+                reason: 'onboarding cancelled',
+                engagementId: input.engagementId,
+                links: links.length,
+              },
+            });
+          }
+          return { revoked: links.length };
+        }),
+      );
+    },
+
+    /** Gives the onboarding's open follow-up task to another member of the firm. */
+    async reassignOnboardingFollowUp(input: {
+      organizationId: string;
+      taskId: string;
+      assigneeUserId: string;
+      byUserId: string;
+    }): Promise<void> {
+      await failFastOnBusinessErrors(async () => {
+        await assignTask(forTenant(orm, input.organizationId), {
+          organizationId: input.organizationId,
+          taskId: input.taskId,
+          assigneeUserId: input.assigneeUserId,
+          actor: { type: 'user', id: input.byUserId },
+        });
+      });
     },
 
     /** Opens the staff follow-up task after the last reminder (once per onboarding). */

@@ -485,6 +485,99 @@ describe('client onboarding', () => {
   });
 });
 
+describe('client onboarding staff actions', () => {
+  let session: HttpSession;
+  let engagementId: string;
+  let clientId: string;
+  const contactEmail = `casey.${randomUUID().slice(0, 8)}@example.test`;
+  const act = async (form: Record<string, string>) => {
+    const response = await session.post(`/app/engagements/${engagementId}`, form);
+    return { status: response.status, body: (await response.json()) as { ok: boolean; message: string } };
+  };
+
+  beforeAll(async () => {
+    session = new HttpSession(web.url);
+    await signIn(session);
+    clientId = await newClientFormId(session);
+    const response = await session.post('/app/clients/new', {
+      clientId,
+      kind: 'individual',
+      displayName: 'Casey Morgan',
+      contactName: 'Casey Morgan',
+      contactEmail,
+    });
+    engagementId = /^\/app\/engagements\/([0-9a-f-]{36})/.exec(locationOf(response))![1]!;
+    await waitUntil('the onboarding to wait for the profile', async () => {
+      const row = await forSystem(orm, 'test assertions').findOne(Engagement, { id: engagementId });
+      return row?.stage === 'awaiting_profile';
+    });
+  });
+
+  it('shows the shared status and the onboarding actions on the engagement page', async () => {
+    const text = visibleText((await session.page(`/app/engagements/${engagementId}`)).html);
+    expect(text).toContain('Client profile (from the client)');
+    expect(text).toContain('Since');
+    expect(text).toContain('0 of 1 sent');
+    expect(text).toContain('Not needed so far');
+    expect(text).toContain('Send a new portal link');
+    expect(text).toContain('Cancel this onboarding');
+    expect(text).not.toContain('Temporal has no record of this workflow');
+  });
+
+  it('emails a new portal link on request, and the first link stops working', async () => {
+    const [first] = await waitForEmails(contactEmail, 1);
+    const { status, body } = await act({ intent: 'resend' });
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      ok: true,
+      message: 'A new portal link was emailed to the client. Older links they have not used no longer work.',
+      form: 'resend',
+    });
+    const emails = await waitForEmails(contactEmail, 2);
+    expect(emails).toHaveLength(2);
+    const old = await new HttpSession(web.url).page(new URL(portalLinkIn(first!)).pathname);
+    expect(old.status).toBe(404);
+  });
+
+  it('refuses a cancel without a reason with the workflow’s sentence (409), and changes nothing', async () => {
+    const { status, body } = await act({ intent: 'cancel', reason: 'x', notifyClient: 'on' });
+    expect(status).toBe(409);
+    expect(body.message).toBe('Say in a few words why the engagement is cancelled');
+    const row = await forSystem(orm, 'test assertions').findOneOrFail(Engagement, { id: engagementId });
+    expect(row.status).toBe('active');
+  });
+
+  it('cancels: the page says cancelled, the client is told once, and a second cancel is refused readably', async () => {
+    const { status, body } = await act({
+      intent: 'cancel',
+      reason: 'The client signed with another firm',
+      notifyClient: 'on',
+    });
+    expect({ status, body }).toEqual({
+      status: 200,
+      body: {
+        ok: true,
+        message:
+          'The onboarding is cancelled: unused portal links no longer work and the follow-up is closed.',
+        form: 'cancel',
+      },
+    });
+    const row = await forSystem(orm, 'test assertions').findOneOrFail(Engagement, { id: engagementId });
+    expect(row).toMatchObject({ status: 'cancelled', stage: 'cancelled', waitingFor: null });
+    const emails = await waitForEmails(contactEmail, 3);
+    expect(emails.filter((e) => e.subject.includes('has stopped work'))).toHaveLength(1);
+
+    const text = visibleText((await session.page(`/app/engagements/${engagementId}`)).html);
+    expect(text).toContain('Onboarding cancelled');
+    expect(text).toContain('The client signed with another firm');
+    expect(text).not.toContain('Cancel this onboarding');
+
+    const again = await act({ intent: 'cancel', reason: 'Once more', notifyClient: 'on' });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toBe('This onboarding has already finished, so nothing can be changed.');
+  });
+});
+
 describe('tasks', () => {
   it('shows the firm’s open tasks and marks one done', async () => {
     const session = new HttpSession(web.url);

@@ -2,8 +2,19 @@
  * Client onboarding: everything the web app and workers share about this workflow.
  * The web app imports only this module (never the workflow implementation).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import {
+  ZReminderCadence,
+  type TEngagementStatusView,
+  type TReminderCadence,
+} from '../shared/engagement.contracts';
+
+export {
+  cancelEngagementUpdate,
+  type TCancelEngagementInput,
+  type TCancelEngagementResult,
+} from '../shared/engagement.contracts';
 
 export const clientOnboardingWorkflowType = 'clientOnboardingWorkflow';
 
@@ -12,6 +23,7 @@ export function onboardingWorkflowId(clientId: string): string {
   return `onboarding:${clientId}`;
 }
 
+/** The stages on the way to a finished onboarding, in order. */
 export const onboardingStages = [
   'creating_client',
   'inviting',
@@ -19,7 +31,8 @@ export const onboardingStages = [
   'profile_received',
   'completed',
 ] as const;
-export type TOnboardingStage = (typeof onboardingStages)[number];
+/** A stage of the workflow: one on the way, or `cancelled` (off the path: it shows only when it happened). */
+export type TOnboardingStage = (typeof onboardingStages)[number] | 'cancelled';
 
 /** Label and progress (0-100) shown for each stage. */
 export const onboardingStageInfo: Record<TOnboardingStage, { label: string; progress: number }> = {
@@ -28,6 +41,7 @@ export const onboardingStageInfo: Record<TOnboardingStage, { label: string; prog
   awaiting_profile: { label: 'Waiting for client profile', progress: 40 },
   profile_received: { label: 'Profile received', progress: 85 },
   completed: { label: 'Onboarding complete', progress: 100 },
+  cancelled: { label: 'Onboarding cancelled', progress: 100 },
 };
 
 export const ZReminderSchedule = z.object({
@@ -35,6 +49,22 @@ export const ZReminderSchedule = z.object({
   followUpAfterSeconds: z.number().int().min(1),
 });
 export type TReminderSchedule = z.infer<typeof ZReminderSchedule>;
+
+/**
+ * The firm's onboarding schedule (waits before each reminder, then the follow-up wait) as the shared
+ * reminder cadence: the same waits, no backoff beyond the listed intervals.
+ */
+export function cadenceFromSchedule(schedule: TReminderSchedule): TReminderCadence {
+  const first = schedule.intervalsSeconds[0] ?? schedule.followUpAfterSeconds;
+  return ZReminderCadence.parse({
+    firstAfterSeconds: first,
+    backoffCoefficient: 1,
+    maxIntervalSeconds: Math.max(first, ...schedule.intervalsSeconds),
+    maxReminders: schedule.intervalsSeconds.length,
+    escalateAfterSeconds: schedule.followUpAfterSeconds,
+    intervalsSeconds: [...schedule.intervalsSeconds],
+  });
+}
 
 export const ZClientOnboardingInput = z.object({
   organizationId: z.uuid(),
@@ -50,7 +80,10 @@ export const ZClientOnboardingInput = z.object({
     email: z.email().max(320),
   }),
   startedByUserId: z.uuid().optional(),
+  /** The firm's onboarding schedule; running workflows that started before `cadence` existed carry only this. */
   reminders: ZReminderSchedule,
+  /** The shared reminder cadence (with backoff); when given it replaces `reminders`. */
+  cadence: ZReminderCadence.optional(),
 });
 export type TClientOnboardingInput = z.infer<typeof ZClientOnboardingInput>;
 
@@ -101,31 +134,64 @@ export interface TProfileSubmission {
   submittedAt: string;
 }
 
-export interface TOnboardingStatus {
-  engagementId: string;
-  clientId: string;
+/**
+ * The onboarding's `getStatus` answer: the shared engagement status plus what only onboarding knows.
+ * Workflows that started before the shared mechanics answer it too (computed from their own state).
+ */
+export interface TOnboardingStatusView extends TEngagementStatusView {
   stage: TOnboardingStage;
-  stageLabel: string;
-  progress: number;
-  /** What the engagement waits for and from whom; null when nothing. */
-  waitingFor: { what: string; from: 'client' | 'staff' } | null;
-  remindersSent: number;
-  remindersPlanned: number;
-  nextReminderAt: string | null;
-  followUpDueAt: string | null;
-  followUpTaskCreated: boolean;
+  clientId: string;
+  /** ISO time the client submitted their profile; null until then. */
   profileSubmittedAt: string | null;
+  /** ISO time onboarding completed; null until then. */
   completedAt: string | null;
+  /** How often staff sent the client a new portal link. */
+  invitationsResent: number;
 }
 
 export interface TOnboardingResult {
   clientId: string;
+  /** Absent in results of runs that started before cancelling existed (they always completed). */
+  outcome?: 'completed' | 'cancelled';
   remindersSent: number;
   followUpTaskCreated: boolean;
-  completedAt: string;
+  /** Null when the onboarding was cancelled. */
+  completedAt: string | null;
+  cancelledAt?: string | null;
 }
+
+/** At most this many new links per onboarding: past it, staff should call the client. */
+export const maxInvitationResends = 10;
+
+export const ZResendInvitation = z.object({
+  byUserId: z.uuid(),
+});
+export type TResendInvitationInput = z.input<typeof ZResendInvitation>;
+
+export interface TResendInvitationResult {
+  sent: boolean;
+  /** Why the email did not go out ("email bounced"), or null. */
+  notSentReason: string | null;
+  /** Older unused links stop working once the new one is issued. */
+  message: string;
+}
+
+export const ZReassignFollowUp = z.object({
+  assigneeUserId: z.uuid('Choose someone from your firm'),
+  byUserId: z.uuid(),
+});
+export type TReassignFollowUpInput = z.input<typeof ZReassignFollowUp>;
 
 /** The client submitted their profile in the portal. */
 export const profileSubmittedSignal = defineSignal<[TProfileSubmission]>('profileSubmitted');
-/** Current process state, for staff pages. */
-export const getStatusQuery = defineQuery<TOnboardingStatus>('getStatus');
+/** Current process state, for staff pages (the shared `getStatus` query, onboarding's view). */
+export const getStatusQuery = defineQuery<TOnboardingStatusView>('getStatus');
+/** Staff send the client a new portal link (only while waiting for the profile); older unused links stop working. */
+export const resendInvitationUpdate = defineUpdate<TResendInvitationResult, [TResendInvitationInput]>(
+  'resendInvitation',
+);
+/** Staff give the open follow-up task to someone else. */
+export const reassignFollowUpUpdate = defineUpdate<
+  { taskId: string; message: string },
+  [TReassignFollowUpInput]
+>('reassignFollowUp');

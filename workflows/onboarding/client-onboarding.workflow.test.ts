@@ -3,7 +3,7 @@ import { forSystem } from '../../db/tenancy/tenant-context';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { createOrm, type Orm } from '../../db/orm';
@@ -13,6 +13,7 @@ import { Engagement } from '../../db/engagements/engagement.entity';
 import { EngagementEvent } from '../../db/engagements/engagement-event.entity';
 import { EmailMessage } from '../../db/email/email-message.entity';
 import { Task } from '../../db/tasks/task.entity';
+import { PortalLink } from '../../db/portal/portal-link.entity';
 import type { IOrganization } from '../../db/organizations/organization.entity';
 import type { IUser } from '../../db/users/user.entity';
 import { createSmtpMailer, type Mailer } from '../../integrations/email/mailer';
@@ -28,14 +29,18 @@ import {
   workflowBundle,
 } from '../../tests/support/temporal';
 import {
+  cancelEngagementUpdate,
   getStatusQuery,
   onboardingWorkflowId,
   profileSubmittedSignal,
+  reassignFollowUpUpdate,
+  resendInvitationUpdate,
   type TClientOnboardingInput,
   type TClientProfile,
-  type TOnboardingStatus,
+  type TOnboardingStatusView,
   type TReminderSchedule,
 } from './client-onboarding.contracts';
+import { reminderIdempotencyKey, updateRejectionMessage } from '../shared/engagement.contracts';
 import type { clientOnboardingWorkflow } from './client-onboarding.workflow';
 
 const profile: TClientProfile = {
@@ -56,6 +61,7 @@ let connection: NativeConnection;
 let temporal: { client: Client; close: () => Promise<void> };
 let firm: IOrganization;
 let preparer: IUser;
+let manager: IUser;
 
 beforeAll(async () => {
   databaseUrl = await createTestDatabase();
@@ -63,6 +69,7 @@ beforeAll(async () => {
   const em = forSystem(orm, 'test assertions');
   firm = await createFirm(em, { name: 'Onboarding Test Firm' });
   preparer = await createStaffMember(em, firm, { role: 'preparer' });
+  manager = await createStaffMember(em, firm, { role: 'manager' });
   redis = new Redis(process.env.REDIS_URL ?? '');
   mailer = createSmtpMailer({ smtpUrl: process.env.SMTP_URL ?? '', from: 'Test Firm <firm@example.test>' });
   connection = await connectWorker();
@@ -125,9 +132,9 @@ function start(
 
 async function waitForStatus(
   handle: WorkflowHandle,
-  predicate: (status: TOnboardingStatus) => boolean,
-  timeoutMs = 20_000,
-): Promise<TOnboardingStatus> {
+  predicate: (status: TOnboardingStatusView) => boolean,
+  timeoutMs = 30_000,
+): Promise<TOnboardingStatusView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await handle.query(getStatusQuery);
@@ -138,6 +145,35 @@ async function waitForStatus(
 }
 
 const longWait: TReminderSchedule = { intervalsSeconds: [3600], followUpAfterSeconds: 3600 };
+
+/** The readable refusal of an update (its validator's sentence); null when the update was accepted. */
+async function refusal(promise: Promise<unknown>): Promise<string | null> {
+  try {
+    await promise;
+    return null;
+  } catch (error) {
+    expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+    return updateRejectionMessage(error);
+  }
+}
+
+/** The history's length once the workflow has gone quiet (waiting on its long timers). */
+async function settledHistoryLength(handle: WorkflowHandle): Promise<number> {
+  let last = -1;
+  for (;;) {
+    const length = (await handle.fetchHistory()).events?.length ?? 0;
+    if (length === last) return length;
+    last = length;
+    await new Promise((resolve) => setTimeout(resolve, 700));
+  }
+}
+
+const submitProfile = (handle: WorkflowHandle, input: TClientOnboardingInput) =>
+  handle.signal(profileSubmittedSignal, {
+    contactId: input.contact.id,
+    profile,
+    submittedAt: new Date().toISOString(),
+  });
 
 describe('client onboarding workflow', () => {
   it('creates the client, invites the contact once, and completes when the client submits the profile', async () => {
@@ -152,8 +188,21 @@ describe('client onboarding workflow', () => {
     const result = await withWorker(async (taskQueue) => {
       const handle = await start(taskQueue, input);
       const waiting = await waitForStatus(handle, (s) => s.stage === 'awaiting_profile');
-      expect(waiting.waitingFor).toEqual({ what: 'Client profile', from: 'client' });
-      expect(waiting.nextReminderAt).not.toBeNull();
+      expect(waiting).toMatchObject({
+        type: 'client_onboarding',
+        workflowId: onboardingWorkflowId(input.clientId),
+        clientId: input.clientId,
+        status: 'active',
+        waitingFor: { what: 'Client profile', from: 'client' },
+        reminders: { sent: 0, planned: 1, notSentReason: null, escalated: false },
+        openTasks: [],
+        lastError: null,
+        cancellation: null,
+        profileSubmittedAt: null,
+        completedAt: null,
+      });
+      expect(Date.parse(waiting.waitingFor?.since ?? '')).toBeGreaterThan(Date.now() - 60_000);
+      expect(waiting.reminders.nextAt).not.toBeNull();
 
       const [invitation, ...others] = await waitForEmails(input.contact.email, 1);
       expect(others).toHaveLength(0);
@@ -173,12 +222,16 @@ describe('client onboarding workflow', () => {
         submittedAt: new Date().toISOString(),
       });
       const outcome = await handle.result();
-      if (process.env.CPA_RECORD_HISTORIES === '1')
-        await recordHistory(handle.workflowId, 'invited-then-profile');
+      await recordHistory(handle.workflowId, 'shared-invited-then-profile');
       return outcome;
     });
 
-    expect(result).toMatchObject({ clientId: input.clientId, remindersSent: 0, followUpTaskCreated: false });
+    expect(result).toMatchObject({
+      clientId: input.clientId,
+      outcome: 'completed',
+      remindersSent: 0,
+      followUpTaskCreated: false,
+    });
     const em = forSystem(orm, 'test assertions');
     const client = await em.findOneOrFail(ClientEntity, { id: input.clientId });
     expect(client.status).toBe('active');
@@ -203,16 +256,20 @@ describe('client onboarding workflow', () => {
     await subscriber.quit();
   });
 
-  it('sends each reminder on schedule, then opens one follow-up task, and closes it when the profile arrives', async () => {
+  it('sends each reminder on the cadence, then opens one follow-up task, and closes it when the profile arrives', async () => {
     const input = newInput({ intervalsSeconds: [1, 1], followUpAfterSeconds: 1 });
     const { result, workflowId, status } = await withWorker(async (taskQueue) => {
       const handle = await start(taskQueue, input);
-      const afterFollowUp = await waitForStatus(handle, (s) => s.followUpTaskCreated);
+      const afterFollowUp = await waitForStatus(handle, (s) => s.reminders.escalated);
       expect(afterFollowUp).toMatchObject({
-        remindersSent: 2,
-        remindersPlanned: 2,
-        nextReminderAt: null,
         stage: 'awaiting_profile',
+        reminders: { sent: 2, planned: 2, nextAt: null, notSentReason: null, escalated: true },
+        openTasks: [
+          {
+            title: 'Follow up: client has not completed their portal profile',
+            assigneeRole: 'preparer',
+          },
+        ],
       });
 
       const emails = await waitForEmails(input.contact.email, 3);
@@ -227,27 +284,206 @@ describe('client onboarding workflow', () => {
       expect(task).toMatchObject({ kind: 'follow_up', status: 'open' });
       expect(task.assignee?.id).toBe(preparer.id);
 
-      await handle.signal(profileSubmittedSignal, {
-        contactId: input.contact.id,
-        profile,
-        submittedAt: new Date().toISOString(),
+      const reassigned = await handle.executeUpdate(reassignFollowUpUpdate, {
+        args: [{ assigneeUserId: manager.id, byUserId: preparer.id }],
       });
+      expect(reassigned).toEqual({ taskId: task.id, message: 'The follow-up task is reassigned.' });
+      const moved = await forSystem(orm, 'test assertions').findOneOrFail(Task, { id: task.id });
+      expect(moved.assignee?.id).toBe(manager.id);
+
+      await submitProfile(handle, input);
       return { result: await handle.result(), workflowId: handle.workflowId, status: afterFollowUp };
     });
 
-    expect(status.followUpTaskCreated).toBe(true);
-    expect(result).toMatchObject({ remindersSent: 2, followUpTaskCreated: true });
+    expect(status.openTasks).toHaveLength(1);
+    expect(result).toMatchObject({ outcome: 'completed', remindersSent: 2, followUpTaskCreated: true });
     const tasks = await forSystem(orm, 'test assertions').find(Task, { engagement: input.engagementId });
     expect(tasks).toHaveLength(1);
     expect(tasks[0]?.status).toBe('done');
     expect(await listEmails(input.contact.email)).toHaveLength(3);
-    const sentLog = await forSystem(orm, 'test assertions').find(EmailMessage, {
-      idempotencyKey: { $like: `${workflowId}:%` },
-    });
-    expect(sentLog.map((m) => m.status)).toEqual(['sent', 'sent', 'sent']);
+    const sentLog = await forSystem(orm, 'test assertions').find(
+      EmailMessage,
+      { relatedId: input.engagementId },
+      { orderBy: { createdAt: 'asc' } },
+    );
+    expect(sentLog.map((m) => [m.idempotencyKey, m.status])).toEqual([
+      [`${workflowId}:invitation`, 'sent'],
+      [reminderIdempotencyKey(workflowId, 'profile', 1), 'sent'],
+      [reminderIdempotencyKey(workflowId, 'profile', 2), 'sent'],
+    ]);
+    const timeline = await forSystem(orm, 'test assertions').find(
+      EngagementEvent,
+      { engagement: input.engagementId },
+      { orderBy: { occurredAt: 'asc', key: 'asc' } },
+    );
+    expect(timeline.map((e) => e.kind)).toEqual([
+      'started',
+      'stage',
+      'invitation_sent',
+      'reminder_sent',
+      'reminder_sent',
+      'follow_up_created',
+      'follow_up_reassigned',
+      'profile_received',
+      'completed',
+    ]);
 
-    if (process.env.CPA_RECORD_HISTORIES === '1')
-      await recordHistory(workflowId, 'reminders-follow-up-then-profile');
+    await recordHistory(workflowId, 'shared-reminders-escalation-then-profile');
+  });
+
+  it('backs off between reminders on the shared cadence', async () => {
+    const input: TClientOnboardingInput = {
+      ...newInput(longWait),
+      cadence: {
+        firstAfterSeconds: 1,
+        backoffCoefficient: 3,
+        maxIntervalSeconds: 3600,
+        maxReminders: 2,
+        escalateAfterSeconds: 3600,
+      },
+    };
+    await withWorker(async (taskQueue) => {
+      const handle = await start(taskQueue, input);
+      const afterFirst = await waitForStatus(
+        handle,
+        (s) => s.reminders.sent === 1 && s.reminders.nextAt !== null,
+      );
+      const wait = Date.parse(afterFirst.reminders.nextAt ?? '') - Date.now();
+      // The second wait is three times the first (3 s), not the first again.
+      expect(wait).toBeGreaterThan(1_000);
+      expect(afterFirst.reminders.planned).toBe(2);
+      await waitForStatus(handle, (s) => s.reminders.sent === 2);
+      await submitProfile(handle, input);
+      await handle.result();
+    });
+  });
+
+  it('refuses staff updates it cannot do now with a readable sentence, leaving no trace in history', async () => {
+    const input = newInput(longWait);
+    await withWorker(async (taskQueue) => {
+      const handle = await start(taskQueue, input);
+      await waitForStatus(handle, (s) => s.stage === 'awaiting_profile');
+      const before = await settledHistoryLength(handle);
+
+      expect(
+        await refusal(
+          handle.executeUpdate(cancelEngagementUpdate, { args: [{ reason: 'x', byUserId: preparer.id }] }),
+        ),
+      ).toBe('Say in a few words why the engagement is cancelled');
+      expect(
+        await refusal(
+          handle.executeUpdate(reassignFollowUpUpdate, {
+            args: [{ assigneeUserId: manager.id, byUserId: preparer.id }],
+          }),
+        ),
+      ).toBe(
+        'There is no follow-up task to reassign: one opens only after the last reminder goes unanswered.',
+      );
+      expect(
+        await refusal(handle.executeUpdate(resendInvitationUpdate, { args: [{ byUserId: 'not-a-uuid' }] })),
+      ).toBe('Invalid UUID');
+
+      expect(await settledHistoryLength(handle)).toBe(before);
+      const history = await handle.fetchHistory();
+      expect(history.events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
+
+      await submitProfile(handle, input);
+      await handle.result();
+      // Once complete, the workflow is closed: a cancel can no longer reach it, and nothing changes.
+      await expect(
+        handle.executeUpdate(cancelEngagementUpdate, {
+          args: [{ reason: 'Too late to cancel', byUserId: preparer.id }],
+        }),
+      ).rejects.toThrow();
+    });
+    const engagement = await forSystem(orm, 'test assertions').findOneOrFail(Engagement, {
+      id: input.engagementId,
+    });
+    expect(engagement).toMatchObject({ stage: 'completed', status: 'completed' });
+  });
+
+  it('sends a new portal link on request while waiting for the profile, and the older link stops working', async () => {
+    const input = newInput(longWait);
+    await withWorker(async (taskQueue) => {
+      const handle = await start(taskQueue, input);
+      await waitForStatus(handle, (s) => s.stage === 'awaiting_profile');
+      const [first] = await waitForEmails(input.contact.email, 1);
+
+      const resent = await handle.executeUpdate(resendInvitationUpdate, {
+        args: [{ byUserId: preparer.id }],
+      });
+      expect(resent).toEqual({
+        sent: true,
+        notSentReason: null,
+        message:
+          'A new portal link was emailed to the client. Older links they have not used no longer work.',
+      });
+      const emails = await waitForEmails(input.contact.email, 2);
+      const links = emails.map((e) => portalLinkIn(e));
+      expect(new Set(links).size).toBe(2);
+      expect(links).toContain(portalLinkIn(first!));
+      const stored = await forSystem(orm, 'test assertions').find(
+        PortalLink,
+        { contact: input.contact.id },
+        { orderBy: { createdAt: 'asc' } },
+      );
+      expect(stored.map((l) => [l.purpose, l.revokedAt !== null])).toEqual([
+        ['onboarding-invitation', true],
+        ['onboarding-invitation', false],
+      ]);
+      expect((await handle.query(getStatusQuery)).invitationsResent).toBe(1);
+
+      await submitProfile(handle, input);
+      await handle.result();
+    });
+  });
+
+  it('cancels with compensations in reverse: revokes the unused links, closes the follow-up, tells the client once', async () => {
+    const input = newInput({ intervalsSeconds: [1], followUpAfterSeconds: 1 });
+    const { result, final } = await withWorker(async (taskQueue) => {
+      const handle = await start(taskQueue, input);
+      await waitForStatus(handle, (s) => s.reminders.escalated);
+      const cancelled = await handle.executeUpdate(cancelEngagementUpdate, {
+        args: [{ reason: 'The client chose another firm', byUserId: preparer.id, notifyClient: true }],
+      });
+      const outcome = await handle.result();
+      await recordHistory(handle.workflowId, 'shared-cancelled-with-compensations');
+      return { result: cancelled, final: outcome };
+    });
+
+    expect(result.compensations).toEqual([
+      { name: 'revoke the portal invitation', ok: true },
+      { name: 'close the follow-up task', ok: true },
+      { name: 'tell the client', ok: true },
+    ]);
+    expect(final).toMatchObject({ outcome: 'cancelled', remindersSent: 1, completedAt: null });
+    const em = forSystem(orm, 'test assertions');
+    const links = await em.find(PortalLink, { contact: input.contact.id });
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.every((l) => l.revokedAt !== null)).toBe(true);
+    const tasks = await em.find(Task, { engagement: input.engagementId });
+    expect(tasks.map((t) => [t.kind, t.status])).toEqual([['follow_up', 'cancelled']]);
+    const engagement = await em.findOneOrFail(Engagement, { id: input.engagementId });
+    expect(engagement).toMatchObject({ stage: 'cancelled', status: 'cancelled', waitingFor: null });
+    const stopped = (await waitForEmails(input.contact.email, 3)).filter((e) =>
+      e.subject.includes('has stopped work'),
+    );
+    expect(stopped.map((e) => e.subject)).toEqual([
+      'Onboarding Test Firm has stopped work on setting up your client account',
+    ]);
+    const cancelledLog = await em.find(EmailMessage, {
+      idempotencyKey: `${onboardingWorkflowId(input.clientId)}:cancelled`,
+    });
+    expect(cancelledLog.map((m) => m.status)).toEqual(['sent']);
+    const timeline = await em.find(
+      EngagementEvent,
+      { engagement: input.engagementId },
+      { orderBy: { occurredAt: 'asc', key: 'asc' } },
+    );
+    expect(timeline.at(-1)).toMatchObject({
+      kind: 'cancelled',
+      message: 'Cancelled: The client chose another firm',
+    });
   });
 
   it('sends the invitation once even when the email activity is retried after sending', async () => {
@@ -266,9 +502,9 @@ describe('client onboarding workflow', () => {
       },
       (activities) => ({
         ...activities,
-        async sendOnboardingEmail(args) {
+        async sendOnboardingInvitation(args) {
           calls += 1;
-          const outcome = await activities.sendOnboardingEmail(args);
+          const outcome = await activities.sendOnboardingInvitation(args);
           // Simulate a crash after the mail server accepted the email but before Temporal heard back.
           if (Context.current().info.attempt === 1) throw new Error('simulated worker crash after sending');
           return outcome;
@@ -278,6 +514,9 @@ describe('client onboarding workflow', () => {
 
     expect(calls).toBe(2);
     expect(await listEmails(input.contact.email)).toHaveLength(1);
+    // One link was issued: the retry found the sent-log entry before issuing a second one.
+    const links = await forSystem(orm, 'test assertions').find(PortalLink, { contact: input.contact.id });
+    expect(links.map((l) => l.revokedAt)).toEqual([null]);
     const [entry] = await forSystem(orm, 'test assertions').find(EmailMessage, {
       idempotencyKey: `${onboardingWorkflowId(input.clientId)}:invitation`,
     });
@@ -307,6 +546,7 @@ describe('client onboarding workflow', () => {
 
 /** Writes a workflow's history for the replay test (run with CPA_RECORD_HISTORIES=1). */
 async function recordHistory(workflowId: string, name: string): Promise<void> {
+  if (process.env.CPA_RECORD_HISTORIES !== '1') return;
   const history = await decodedHistoryJSON(temporal.client, workflowId);
   const dir = new URL('../../tests/histories/client-onboarding/', import.meta.url);
   await mkdir(dir, { recursive: true });

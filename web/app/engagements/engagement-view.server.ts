@@ -1,43 +1,89 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TEngagementStatus } from '../../../db/engagements/engagement.entity';
+import { User } from '../../../db/users/user.entity';
 import type { EntityManager } from '../../../db/types';
+import { isAppError } from '../../../lib/errors';
 import {
   onboardingStageInfo,
   onboardingWorkflowId,
   type TOnboardingStage,
-  type TOnboardingStatus,
 } from '../../../workflows/onboarding/client-onboarding.contracts';
-import { readOnboardingState, type TOnboardingLiveState } from '../onboarding/onboarding-workflow.server';
+import {
+  getEngagementStatusQuery,
+  type TEngagementStatusView,
+} from '../../../workflows/shared/engagement.contracts';
+import { readOnboardingState } from '../onboarding/onboarding-workflow.server';
 import { documentIntakeWorkflowId } from '../../../workflows/intake/document-intake.contracts';
-import { temporalUiUrl } from '../temporal/temporal.server';
+import { callTemporal, temporalUiUrl } from '../temporal/temporal.server';
 import type { TEngagementVisibility } from '../auth/permissions.server';
 import type { TDateFormat } from '../ui/dates.server';
 import { engagementOpenTasks, engagementTimeline, findEngagement } from './engagement-queries.server';
 import { engagementTypeLabels, isOnboardingStage, stageLabel, stageSteps } from './stages.server';
 
-/** The live details only the running workflow knows (from its getStatus query). */
-export interface TLiveDetails {
-  waitingFor: { what: string; from: 'client' | 'staff' } | null;
-  remindersSent: number;
-  remindersPlanned: number;
-  nextReminder: { at: string; relative: string } | null;
-  followUpDue: { at: string; relative: string } | null;
-  followUpTaskCreated: boolean;
+const readTimeoutMs = 3_000;
+
+interface TWhen {
+  at: string;
+  relative: string;
 }
 
-function liveDetails(status: TOnboardingStatus, format: TDateFormat): TLiveDetails {
-  const when = (iso: string | null) => {
-    if (!iso) return null;
+/** The live details only the running workflow knows (the shared `getStatus` view of every engagement). */
+export interface TLiveDetails {
+  waitingFor: { what: string; from: string; since: TWhen } | null;
+  reminders: {
+    sent: number;
+    planned: number;
+    next: TWhen | null;
+    notSentReason: string | null;
+    escalated: boolean;
+  };
+  nextDeadline: (TWhen & { label: string }) | null;
+  openTasks: { taskId: string; title: string; assigneeRole: string | null }[];
+  lastError: { activity: string; message: string; attempt: number; at: TWhen } | null;
+  cancellation: { reason: string; by: string | null; at: TWhen } | null;
+}
+
+function liveDetails(
+  status: TEngagementStatusView,
+  format: TDateFormat,
+  names: ReadonlyMap<string, string>,
+): TLiveDetails {
+  const when = (iso: string): TWhen => {
     const date = new Date(iso);
     return { at: format.dateTime(date), relative: format.relative(date) };
   };
   return {
-    waitingFor: status.waitingFor,
-    remindersSent: status.remindersSent,
-    remindersPlanned: status.remindersPlanned,
-    nextReminder: when(status.nextReminderAt),
-    followUpDue: when(status.followUpDueAt),
-    followUpTaskCreated: status.followUpTaskCreated,
+    waitingFor: status.waitingFor
+      ? { what: status.waitingFor.what, from: status.waitingFor.from, since: when(status.waitingFor.since) }
+      : null,
+    reminders: {
+      sent: status.reminders.sent,
+      planned: status.reminders.planned,
+      next: status.reminders.nextAt ? when(status.reminders.nextAt) : null,
+      notSentReason: status.reminders.notSentReason,
+      escalated: status.reminders.escalated,
+    },
+    nextDeadline: status.nextDeadline
+      ? { label: status.nextDeadline.label, ...when(status.nextDeadline.at) }
+      : null,
+    openTasks: status.openTasks.map((t) => ({ ...t })),
+    lastError: status.lastError ? { ...status.lastError, at: when(status.lastError.at) } : null,
+    cancellation: status.cancellation
+      ? {
+          reason: status.cancellation.reason,
+          by: status.cancellation.byUserId ? (names.get(status.cancellation.byUserId) ?? null) : null,
+          at: when(status.cancellation.at),
+        }
+      : null,
   };
+}
+
+/** Names of the staff a status mentions (who cancelled), for the page. */
+async function staffNames(em: EntityManager, status: TEngagementStatusView | null) {
+  const ids = status?.cancellation?.byUserId ? [status.cancellation.byUserId] : [];
+  if (ids.length === 0) return new Map<string, string>();
+  const users = await em.find(User, { id: { $in: ids } });
+  return new Map(users.map((u) => [u.id, u.name]));
 }
 
 export interface TLiveNote {
@@ -45,8 +91,16 @@ export interface TLiveNote {
   text: string;
 }
 
+/** What Temporal says about an engagement's workflow right now. */
+export type TEngagementLiveState =
+  /** `status` is null when no worker answered the query in time. */
+  | { kind: 'running'; runId: string; status: TEngagementStatusView | null }
+  | { kind: 'closed'; runId: string; closeStatus: string; status: TEngagementStatusView | null }
+  | { kind: 'not_found' }
+  | { kind: 'unavailable' };
+
 /** Why the page shows the stored read model instead of live details; null when live details are shown. */
-function liveNote(state: TOnboardingLiveState): TLiveNote | null {
+function liveNote(state: TEngagementLiveState): TLiveNote | null {
   switch (state.kind) {
     case 'running':
       return state.status
@@ -102,27 +156,56 @@ const statusLabels: Record<TEngagementStatus, string> = {
   failed: 'Failed',
 };
 
+/** Engagement types whose work runs as a workflow (the row's `workflowId` names it). */
+const workflowTypes = new Set(['client_onboarding', 'document_intake', 'tax_return', 'monthly_close']);
+
 /**
- * What the engagement's workflow says now. Only onboarding has a workflow to ask today; for other
- * engagements (seeded history, types whose workflows are not built yet) the stored read model is the
- * whole story, so Temporal is not asked about a workflow it never ran.
+ * What the engagement's workflow says now, through the shared `getStatus` query every engagement
+ * workflow answers. The engagement row was found in the caller's firm and names the workflow; a
+ * status about another engagement is treated as not found. Rows written by the demo seed have no
+ * workflow (`seed:` IDs), so Temporal is not asked about them. Never throws for Temporal being down.
  */
 async function readLiveState(engagement: {
+  id: string;
   type: string;
   workflowId: string;
   runId?: string | null;
   status: string;
-  client: { id: string };
-  organization: { id: string };
-}): Promise<TOnboardingLiveState> {
-  if (
-    engagement.type === 'client_onboarding' &&
-    engagement.workflowId === onboardingWorkflowId(engagement.client.id)
-  ) {
-    return readOnboardingState(engagement.client.id, engagement.organization.id);
+}): Promise<TEngagementLiveState> {
+  if (!workflowTypes.has(engagement.type) || engagement.workflowId.startsWith('seed:')) {
+    const closeStatus = { completed: 'COMPLETED', cancelled: 'CANCELED', failed: 'FAILED' }[
+      engagement.status
+    ];
+    return closeStatus
+      ? { kind: 'closed', runId: engagement.runId ?? '', closeStatus, status: null }
+      : { kind: 'not_found' };
   }
-  const closeStatus = { completed: 'COMPLETED', cancelled: 'CANCELED', failed: 'FAILED' }[engagement.status];
-  return closeStatus ? { kind: 'closed', runId: engagement.runId ?? '', closeStatus } : { kind: 'not_found' };
+  const { workflowId } = engagement;
+  try {
+    return await callTemporal('read engagement status', readTimeoutMs, async (client) => {
+      const handle = client.workflow.getHandle(workflowId);
+      const description = await handle.describe();
+      const status = await handle.query(getEngagementStatusQuery).catch((error: unknown) => {
+        console.warn(
+          `getStatus of ${workflowId} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return null;
+      });
+      if (status && status.engagementId !== engagement.id) return { kind: 'not_found' } as const;
+      if (description.status.name !== 'RUNNING')
+        return {
+          kind: 'closed',
+          runId: description.runId,
+          closeStatus: description.status.name,
+          status,
+        } as const;
+      return { kind: 'running', runId: description.runId, status } as const;
+    });
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return { kind: 'not_found' };
+    if (isAppError(error) && error.code === 'unavailable') return { kind: 'unavailable' };
+    throw error;
+  }
 }
 
 /**
@@ -144,6 +227,8 @@ export async function engagementView(
   const { format } = input;
   const live = await readLiveState(engagement);
   const status = live.kind === 'running' ? live.status : null;
+  // A cancelled run still answers its query for a while: its cancellation is worth showing.
+  const shown = status ?? (live.kind === 'closed' && live.status?.cancellation ? live.status : null);
   const stage = status?.stage ?? engagement.stage;
   const completed = engagement.status === 'completed' || stage === 'completed';
   const runId = (live.kind === 'running' || live.kind === 'closed' ? live.runId : engagement.runId) || null;
@@ -167,7 +252,12 @@ export async function engagementView(
       completed: engagement.completedAt ? format.dateTime(engagement.completedAt) : null,
     },
     steps: stageSteps(engagement.type, stage, completed),
-    live: status ? liveDetails(status, format) : null,
+    live: shown ? liveDetails(shown, format, await staffNames(em, shown)) : null,
+    /** Whether the onboarding's staff actions (cancel, new link) apply now. */
+    onboardingActions:
+      engagement.type === 'client_onboarding' && status !== null && status.status === 'active'
+        ? { awaitingProfile: status.stage === 'awaiting_profile' }
+        : null,
     // A document intake shows its live state (or why it cannot) in its own panel (intake-view.server.ts).
     liveNote:
       engagement.type === 'document_intake' &&
@@ -227,7 +317,8 @@ export async function pendingEngagementView(input: {
       completed: null,
     },
     steps: stageSteps('client_onboarding', stage, false),
-    live: status ? liveDetails(status, input.format) : null,
+    live: status ? liveDetails(status, input.format, new Map()) : null,
+    onboardingActions: null,
     liveNote: note,
     timeline: [],
     tasks: [],

@@ -45,7 +45,7 @@ export function isIntakeStage(stage: string | null): stage is TIntakeStage {
 }
 
 export function isOnboardingStage(stage: string | null): stage is TOnboardingStage {
-  return stage !== null && (onboardingStages as readonly string[]).includes(stage);
+  return stage !== null && Object.hasOwn(onboardingStageInfo, stage);
 }
 
 /** The label of an engagement's stage, as the workflow's contracts name it. */
@@ -88,14 +88,9 @@ function workflowSteps<S extends string>(
 /** The stepper of an engagement: every stage of its workflow, marked done, current or upcoming. */
 export function stageSteps(type: TEngagementType, current: string, completed: boolean): TStageStep[] {
   switch (type) {
-    case 'client_onboarding': {
-      const index = onboardingStages.indexOf(current as TOnboardingStage);
-      return onboardingStages.map((stage, i) => ({
-        stage,
-        label: onboardingStageInfo[stage].label,
-        state: completed || i < index ? 'done' : i === index ? 'current' : 'upcoming',
-      }));
-    }
+    case 'client_onboarding':
+      // Cancelled is not a step on the way: it shows alone, only when it happened.
+      return workflowSteps(onboardingStages, onboardingStageInfo, current, completed);
     case 'document_intake':
       if (current === 'cancelled') {
         return [{ stage: current, label: intakeStageInfo.cancelled.label, state: 'current' }];

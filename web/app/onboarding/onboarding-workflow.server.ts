@@ -1,23 +1,34 @@
 /**
  * The web app's side of the client onboarding workflow: start it, read its live status, send it
- * the portal profile. Only the contracts module is imported, never the workflow implementation.
+ * the portal profile, and send staff actions (cancel, a new portal link) as updates. Only the
+ * contracts module is imported, never the workflow implementation. A refused update comes back as
+ * an AppError `conflict` carrying the workflow's own sentence.
  */
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type Client,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import {
+  cancelEngagementUpdate,
   clientOnboardingWorkflowType,
   getStatusQuery,
   onboardingWorkflowId,
   profileSubmittedSignal,
+  reassignFollowUpUpdate,
+  resendInvitationUpdate,
+  type TCancelEngagementInput,
   type TClientOnboardingInput,
   type TOnboardingResult,
-  type TOnboardingStatus,
+  type TOnboardingStatusView,
   type TProfileSubmission,
+  type TReassignFollowUpInput,
+  type TResendInvitationInput,
 } from '../../../workflows/onboarding/client-onboarding.contracts';
+import { updateRejectionMessage } from '../../../workflows/shared/engagement.contracts';
 import {
   clientIdKey,
   engagementTypeKey,
@@ -25,7 +36,7 @@ import {
   stageKey,
 } from '../../../workflows/shared/search-attributes';
 import { taskQueues } from '../../../workflows/shared/task-queues';
-import { isAppError } from '../../../lib/errors';
+import { AppError, isAppError } from '../../../lib/errors';
 import { callTemporal } from '../temporal/temporal.server';
 
 type ClientOnboardingWorkflow = (input: TClientOnboardingInput) => Promise<TOnboardingResult>;
@@ -87,7 +98,7 @@ export type TOnboardingLiveState =
    * `status` is null when no worker answered the query in time; `stage` is then the stage search
    * attribute, which the server keeps without a worker.
    */
-  | { kind: 'running'; runId: string; status: TOnboardingStatus | null; stage: string | null }
+  | { kind: 'running'; runId: string; status: TOnboardingStatusView | null; stage: string | null }
   | { kind: 'closed'; runId: string; closeStatus: string }
   | { kind: 'not_found' }
   | { kind: 'unavailable' };
@@ -151,4 +162,71 @@ export async function sendProfileToOnboarding(
     if (error instanceof WorkflowNotFoundError) return 'not_running';
     throw error;
   }
+}
+
+/** Updates wait for the workflow's activities (revoking links, closing a task, an email). */
+const updateTimeoutMs = 30_000;
+
+/** The message of the deepest cause (an activity's business error, which keeps PII out of it). */
+function innermostMessage(error: unknown): string {
+  let message = '';
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 6; depth += 1) {
+    message = current.message.split('\n', 1)[0]?.trim() ?? message;
+    current = current.cause;
+  }
+  return message;
+}
+
+/**
+ * Runs a staff update on the onboarding workflow with this ID (the engagement row's). A refusal
+ * becomes an AppError `conflict` with the workflow's sentence; a workflow that has finished answers
+ * a readable `conflict` instead of Temporal's error.
+ */
+async function updateOnboarding<T>(
+  what: string,
+  workflowId: string,
+  call: (handle: WorkflowHandle) => Promise<T>,
+): Promise<T> {
+  const finished = () =>
+    new AppError('conflict', 'This onboarding has already finished, so nothing can be changed.', {
+      reason: 'workflow_not_running',
+    });
+  try {
+    return await callTemporal(what, updateTimeoutMs, (client) => call(client.workflow.getHandle(workflowId)));
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw finished();
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = innermostMessage(error.cause);
+      throw new AppError(
+        'conflict',
+        updateRejectionMessage(error) ??
+          (cause ? `That did not work: ${cause}` : 'That did not work. Please try again.'),
+        { reason: 'update_refused', logMessage: `${what} refused: ${String(error.cause ?? error)}` },
+      );
+    }
+    if (!isAppError(error) && error instanceof Error && /already completed/i.test(error.message))
+      throw finished();
+    throw error;
+  }
+}
+
+/** Staff cancel an onboarding: its unused links are revoked, the follow-up closed, the client told. */
+export function cancelOnboarding(workflowId: string, input: TCancelEngagementInput) {
+  return updateOnboarding('cancel onboarding', workflowId, (handle) =>
+    handle.executeUpdate(cancelEngagementUpdate, { args: [input] }),
+  );
+}
+
+/** Staff send the client a new portal link while the profile is awaited (older unused links stop working). */
+export function resendOnboardingInvitation(workflowId: string, input: TResendInvitationInput) {
+  return updateOnboarding('resend onboarding invitation', workflowId, (handle) =>
+    handle.executeUpdate(resendInvitationUpdate, { args: [input] }),
+  );
+}
+
+/** Staff give the onboarding's open follow-up task to someone else in the firm. */
+export function reassignOnboardingFollowUp(workflowId: string, input: TReassignFollowUpInput) {
+  return updateOnboarding('reassign onboarding follow-up', workflowId, (handle) =>
+    handle.executeUpdate(reassignFollowUpUpdate, { args: [input] }),
+  );
 }

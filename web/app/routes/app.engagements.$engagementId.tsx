@@ -1,7 +1,13 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
 import { engagementView, pendingEngagementView } from '../engagements/engagement-view.server';
-import { can } from '../auth/permissions.server';
+import type { TEngagementActionResult } from '../engagements/engagement-action-form';
+import { findEngagement } from '../engagements/engagement-queries.server';
+import { can, type TStaffAction } from '../auth/permissions.server';
+import { OnboardingPanel } from '../onboarding/onboarding-panel';
+import { cancelOnboarding, resendOnboardingInvitation } from '../onboarding/onboarding-workflow.server';
+import { isAppError } from '../../../lib/errors';
 import { IntakePanel } from '../intake/intake-panel';
 import { intakePanel } from '../intake/intake-view.server';
 import { TaxReturnPanel } from '../tax-return/tax-return-panel';
@@ -81,13 +87,107 @@ export async function loader(args: LoaderFunctionArgs) {
             lastError: r.lastError,
             nextAttempt: r.nextAttemptAt ? input.format.relative(r.nextAttemptAt) : null,
           }));
-    return { ...view, intake, taxReturn, close, retrying };
+    const onboarding = view.onboardingActions
+      ? {
+          awaitingProfile: view.onboardingActions.awaitingProfile,
+          canResend: can(staff.role, 'engagements.work'),
+          canCancel: can(staff.role, 'engagements.assign'),
+        }
+      : null;
+    return { ...view, intake, taxReturn, close, retrying, onboarding };
+  });
+}
+
+const ZOnboardingForm = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('resend') }),
+  z.object({
+    intent: z.literal('cancel'),
+    reason: z.string().trim(),
+    notifyClient: z.enum(['on']).optional(),
+  }),
+]);
+
+const needs: Record<z.infer<typeof ZOnboardingForm>['intent'], TStaffAction> = {
+  resend: 'engagements.work',
+  cancel: 'engagements.assign',
+};
+
+/**
+ * `POST /app/engagements/<id>`: the client onboarding's staff actions (a new portal link, cancel),
+ * each an update of its workflow. A refusal comes back as the workflow's own sentence (HTTP 409)
+ * and nothing changes.
+ */
+export async function action(args: ActionFunctionArgs) {
+  return staffRoute(args, 'engagements.work', async ({ staff, em, visibility }) => {
+    const engagementId = args.params.engagementId;
+    if (!isUuid(engagementId)) notFound('This engagement');
+    const engagement = await findEngagement(em, {
+      organizationId: staff.organizationId,
+      engagementId,
+      visibility,
+    });
+    if (!engagement || engagement.type !== 'client_onboarding') notFound('This engagement');
+
+    const form = await args.request.formData();
+    const rawIntent = form.get('intent');
+    const intent = typeof rawIntent === 'string' ? rawIntent : 'form';
+    // A JSON response with its status (the forms post with fetchers; tests and scripts read it as is).
+    const answer = (ok: boolean, message: string, status = 200) =>
+      Response.json({ ok, message, form: intent } satisfies TEngagementActionResult, {
+        status,
+        headers: { 'Cache-Control': 'no-store' },
+      });
+    const parsed = ZOnboardingForm.safeParse(Object.fromEntries(form));
+    if (!parsed.success) return answer(false, parsed.error.issues[0]?.message ?? 'Check the form.', 400);
+    const input = parsed.data;
+    if (!can(staff.role, needs[input.intent])) return answer(false, 'Your role cannot do this.', 403);
+
+    try {
+      switch (input.intent) {
+        case 'resend':
+          return answer(
+            true,
+            (await resendOnboardingInvitation(engagement.workflowId, { byUserId: staff.userId })).message,
+          );
+        case 'cancel': {
+          const result = await cancelOnboarding(engagement.workflowId, {
+            byUserId: staff.userId,
+            reason: input.reason,
+            notifyClient: input.notifyClient === 'on',
+          });
+          const failed = result.compensations.filter((c) => !c.ok).map((c) => c.name);
+          return answer(
+            true,
+            failed.length === 0
+              ? 'The onboarding is cancelled: unused portal links no longer work and the follow-up is closed.'
+              : `The onboarding is cancelled, but these could not be undone: ${failed.join(', ')}.`,
+          );
+        }
+      }
+    } catch (error) {
+      if (isAppError(error) && (error.code === 'conflict' || error.code === 'unavailable')) {
+        return answer(false, error.userMessage, error.httpStatus);
+      }
+      throw error;
+    }
   });
 }
 
 export default function EngagementPage() {
   const view = useLoaderData<typeof loader>();
-  const { engagement, steps, live, liveNote, timeline, tasks, intake, taxReturn, close, retrying } = view;
+  const {
+    engagement,
+    steps,
+    live,
+    liveNote,
+    timeline,
+    tasks,
+    intake,
+    taxReturn,
+    close,
+    retrying,
+    onboarding,
+  } = view;
   useLiveRevalidation(view.pending ? null : `/app/engagements/${engagement.id}/events`);
   usePolling(view.pending, 1_500);
 
@@ -157,6 +257,16 @@ export default function EngagementPage() {
       </section>
 
       {liveNote ? <Notice tone={liveNote.tone}>{liveNote.text}</Notice> : null}
+      {live?.cancellation ? (
+        <Notice tone="warning">
+          {`Cancelled ${live.cancellation.at.at}${live.cancellation.by ? ` by ${live.cancellation.by}` : ''}: ${live.cancellation.reason}`}
+        </Notice>
+      ) : null}
+      {live?.lastError ? (
+        <Notice tone="warning">
+          {`“${live.lastError.activity}” keeps failing (attempt ${live.lastError.attempt}, last ${live.lastError.at.relative}): ${live.lastError.message}. The workflow tries again by itself.`}
+        </Notice>
+      ) : null}
       {retrying.map((r, index) => (
         <Notice key={`${r.activity}-${index}`} tone="warning">
           {`Retrying “${r.activity}” (attempt ${r.attempt}${r.nextAttempt ? `, next try ${r.nextAttempt}` : ''}): ${r.lastError}`}
@@ -174,25 +284,45 @@ export default function EngagementPage() {
                   ? `${live.waitingFor.what} (from the ${live.waitingFor.from})`
                   : engagement.status === 'completed'
                     ? 'Nothing: this engagement is complete.'
-                    : 'Nothing: the workflow is working on the next step.'}
+                    : engagement.status === 'cancelled'
+                      ? 'Nothing: this engagement was cancelled.'
+                      : 'Nothing: the workflow is working on the next step.'}
               </dd>
+              {live.waitingFor ? (
+                <>
+                  <dt>Since</dt>
+                  <dd>
+                    {live.waitingFor.since.at} ({live.waitingFor.since.relative})
+                  </dd>
+                </>
+              ) : null}
               <dt>Reminders</dt>
               <dd>
-                {live.remindersSent} of {live.remindersPlanned} sent
+                {live.reminders.sent} of {live.reminders.planned} sent
               </dd>
               <dt>Next reminder</dt>
               <dd>
-                {live.nextReminder
-                  ? `${live.nextReminder.at} (${live.nextReminder.relative})`
+                {live.reminders.next
+                  ? `${live.reminders.next.at} (${live.reminders.next.relative})`
                   : 'None planned'}
               </dd>
+              {live.reminders.notSentReason ? (
+                <>
+                  <dt>Not sent because</dt>
+                  <dd>{live.reminders.notSentReason}</dd>
+                </>
+              ) : null}
               <dt>Staff follow-up</dt>
               <dd>
-                {live.followUpTaskCreated
-                  ? 'Task created'
-                  : live.followUpDue
-                    ? `Due ${live.followUpDue.at} (${live.followUpDue.relative}) if nothing arrives`
-                    : 'Not needed so far'}
+                {live.reminders.escalated
+                  ? 'Task created: the client did not answer the last reminder'
+                  : 'Not needed so far'}
+              </dd>
+              <dt>Next deadline</dt>
+              <dd>
+                {live.nextDeadline
+                  ? `${live.nextDeadline.label}: ${live.nextDeadline.at} (${live.nextDeadline.relative})`
+                  : 'None'}
               </dd>
             </dl>
           ) : (
@@ -225,6 +355,7 @@ export default function EngagementPage() {
         </section>
       </div>
 
+      {onboarding ? <OnboardingPanel engagementId={engagement.id} panel={onboarding} /> : null}
       {taxReturn ? <TaxReturnPanel engagementId={engagement.id} panel={taxReturn} /> : null}
       {close ? <ClosePanel engagementId={engagement.id} panel={close} /> : null}
       {intake ? <IntakePanel engagementId={engagement.id} panel={intake} /> : null}

@@ -1,0 +1,59 @@
+/**
+ * Staff actions on a running client onboarding: send the client a new portal link (while their
+ * profile is awaited) and cancel the onboarding. Each posts to the engagement page's action, which
+ * sends the workflow an update; a refusal comes back as the workflow's own sentence.
+ */
+import { EngagementActionForm, Field } from '../engagements/engagement-action-form';
+
+export interface TOnboardingPanel {
+  awaitingProfile: boolean;
+  canResend: boolean;
+  canCancel: boolean;
+}
+
+export function OnboardingPanel({ engagementId, panel }: { engagementId: string; panel: TOnboardingPanel }) {
+  const action = `/app/engagements/${engagementId}`;
+  const resend = panel.canResend && panel.awaitingProfile;
+  if (!resend && !panel.canCancel) return null;
+  return (
+    <section className="card" aria-labelledby="onboarding-actions-title">
+      <h2 id="onboarding-actions-title">Onboarding actions</h2>
+      {resend ? (
+        <EngagementActionForm
+          action={action}
+          intent="resend"
+          title="Send a new portal link"
+          submitLabel="Email a new link"
+        >
+          <p className="small">
+            The client gets a fresh single-use link to their portal. Links they were sent before and have not
+            used stop working.
+          </p>
+        </EngagementActionForm>
+      ) : null}
+      {panel.canCancel ? (
+        <details className="intake-more">
+          <summary>Cancel this onboarding</summary>
+          <EngagementActionForm
+            action={action}
+            intent="cancel"
+            title="Cancel onboarding"
+            submitLabel="Cancel onboarding"
+            danger
+          >
+            <p className="small">
+              Portal links the client has not used stop working, the follow-up task (if any) is closed, and
+              (if you choose) the client is told that nothing more is needed.
+            </p>
+            <Field label="Why">
+              {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
+            </Field>
+            <label className="choice">
+              <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
+            </label>
+          </EngagementActionForm>
+        </details>
+      ) : null}
+    </section>
+  );
+}
