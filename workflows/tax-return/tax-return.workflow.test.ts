@@ -593,6 +593,68 @@ describe('tax return workflow', () => {
     });
   });
 
+  it('holds the intake’s document reminders while the return waits on a K-1, and resumes them when the K-1 arrives', async () => {
+    const client = await newClient();
+    const reason = 'paused while waiting on a K-1';
+    await withWorkers(async (run) => {
+      const input = returnInput(run, client, {
+        timing: {
+          approvalReminders: {
+            firstAfterSeconds: 3600,
+            maxReminders: 1,
+            escalateAfterSeconds: 3600,
+            backoffCoefficient: 1,
+            maxIntervalSeconds: 3600,
+          },
+          escalationLeadSeconds: [3 * 86_400],
+          intakeReminders: {
+            firstAfterSeconds: 3,
+            maxReminders: 3,
+            escalateAfterSeconds: 3600,
+            backoffCoefficient: 1,
+            maxIntervalSeconds: 3,
+          },
+        },
+      });
+      const handle = await start(run, input);
+      const opened = await waitForStage(handle, 'intake');
+      const intake = temporal.client.workflow.getHandle(documentIntakeWorkflowId(opened.engagementId));
+      const intakeStatus = () =>
+        intake.query(getIntakeStatusQuery).catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return null;
+          throw error;
+        });
+      await waitFor(intakeStatus, (s) => s?.stage === 'collecting');
+
+      await handle.executeUpdate(setWaitingOnK1Update, {
+        args: [{ byUserId: preparer.id, waiting: true, note: 'Harbor Partners LP' }],
+      });
+      const held = await waitFor(intakeStatus, (s) => s?.reminders.notSentReason === reason);
+      expect(held?.reminders.nextAt).toBeNull();
+      const sentBefore = held?.reminders.sent ?? -1;
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      expect((await intake.query(getIntakeStatusQuery)).reminders).toMatchObject({
+        sent: sentBefore,
+        notSentReason: reason,
+        nextAt: null,
+      });
+
+      await handle.executeUpdate(setWaitingOnK1Update, { args: [{ byUserId: preparer.id, waiting: false }] });
+      const resumed = await waitFor(intakeStatus, (s) => (s?.reminders.sent ?? 0) > sentBefore, 20_000);
+      expect(resumed?.reminders.notSentReason).toBeNull();
+      expect((await handle.query(getTaxReturnStatusQuery)).stage).toBe('intake');
+      await recordHistory(handle.workflowId, 'k1-wait-pauses-intake-reminders');
+      await handle.executeUpdate(cancelEngagementUpdate, {
+        args: [{ reason: 'Client moved to another firm', byUserId: manager.id, notifyClient: false }],
+      });
+      await handle.result();
+    });
+    const reminders = (await listEmails(client.email)).filter((e) =>
+      /reminder: Tax Test Firm is still waiting for documents/i.test(e.subject),
+    );
+    expect(reminders.length).toBeGreaterThanOrEqual(1);
+  });
+
   it('continues as new at a quiet stage when its history grows, carrying reviews, tasks and deadlines', async () => {
     const client = await newClient();
     await withWorkers(async (run) => {
