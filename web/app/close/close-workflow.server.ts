@@ -31,7 +31,7 @@ import {
 } from '../../../workflows/shared/search-attributes';
 import { taskQueues } from '../../../workflows/shared/task-queues';
 import { callTemporal } from '../temporal/temporal.server';
-import { readWorkflowStatus, updateWorkflow } from '../tax-return/tax-return-workflow.server';
+import { readWorkflowStatus, updateWorkflow } from '../engagements/engagement-updates.server';
 
 export function readClose(workflowId: string, engagementId: string) {
   return readWorkflowStatus<TMonthlyCloseStatus>(workflowId, engagementId, getMonthlyCloseStatusQuery);

@@ -7,7 +7,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { AppError, isAppError } from '../../../lib/errors';
 import {
@@ -25,10 +25,7 @@ import {
   type TReviewDocumentInput,
   type TWaiveItemInput,
 } from '../../../workflows/intake/document-intake.contracts';
-import {
-  updateRejectionMessage,
-  type TCancelEngagementInput,
-} from '../../../workflows/shared/engagement.contracts';
+import type { TCancelEngagementInput } from '../../../workflows/shared/engagement.contracts';
 import {
   clientIdKey,
   engagementTypeKey,
@@ -36,14 +33,13 @@ import {
   stageKey,
 } from '../../../workflows/shared/search-attributes';
 import { taskQueues } from '../../../workflows/shared/task-queues';
+import { updateWorkflow } from '../engagements/engagement-updates.server';
 import { callTemporal } from '../temporal/temporal.server';
 
 type DocumentIntakeWorkflow = (input: TDocumentIntakeInput) => Promise<TDocumentIntakeResult>;
 
 const startTimeoutMs = 10_000;
 const readTimeoutMs = 3_000;
-/** Updates wait for the workflow's activities (a review writes the database, may email the client). */
-const updateTimeoutMs = 30_000;
 
 /**
  * Starts a standalone document intake. The engagement ID is chosen by the form (a hidden field made
@@ -121,39 +117,9 @@ export async function readIntakeState(engagementId: string): Promise<TIntakeLive
   }
 }
 
-/** Runs an update; a refusal by the workflow becomes an AppError with its sentence. */
-async function update<T>(
-  what: string,
-  engagementId: string,
-  call: (handle: ReturnType<typeof handleOf>) => Promise<T>,
-) {
-  try {
-    return await callTemporal(what, updateTimeoutMs, (client) => call(handleOf(client, engagementId)));
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      throw new AppError('conflict', 'This engagement is no longer running, so nothing can be changed.', {
-        reason: 'workflow_not_running',
-      });
-    }
-    if (error instanceof WorkflowUpdateFailedError) {
-      throw new AppError('conflict', updateRejectionMessage(error) ?? firstLine(error), {
-        reason: 'update_refused',
-        logMessage: `${what} refused: ${String(error.cause ?? error)}`,
-      });
-    }
-    throw error;
-  }
-}
-
-function handleOf(client: Parameters<Parameters<typeof callTemporal>[2]>[0], engagementId: string) {
-  return client.workflow.getHandle(documentIntakeWorkflowId(engagementId));
-}
-
-/** A failed (not refused) update: its cause's first line, which activities keep free of PII. */
-function firstLine(error: WorkflowUpdateFailedError): string {
-  const cause = error.cause instanceof Error ? error.cause.message : '';
-  const line = cause.split('\n', 1)[0]?.trim();
-  return line ? `That did not work: ${line}` : 'That did not work. Please try again.';
+/** Runs an update of an engagement's intake; a refusal becomes an AppError with its sentence. */
+function update<T>(what: string, engagementId: string, call: (handle: WorkflowHandle) => Promise<T>) {
+  return updateWorkflow(what, documentIntakeWorkflowId(engagementId), call);
 }
 
 export function reviewIntakeDocument(engagementId: string, input: TReviewDocumentInput) {

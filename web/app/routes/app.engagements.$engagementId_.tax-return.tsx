@@ -1,29 +1,20 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import type { TEngagementActionResult } from '../engagements/engagement-action-form';
-import { isAppError } from '../../../lib/errors';
-import { isUuid } from '../../../lib/ids';
 import { ZFilingConfirmationNumber } from '../../../workflows/tax-return/tax-return.contracts';
-import { can, type TStaffAction } from '../auth/permissions.server';
-import { findEngagement } from '../engagements/engagement-queries.server';
-import { notFound, staffRoute } from '../http/route.server';
+import type { TStaffAction } from '../auth/permissions.server';
+import {
+  cancelledMessage,
+  engagementActionRoute,
+  moneyField,
+} from '../engagements/engagement-updates.server';
 import { taxReturnActions } from '../tax-return/tax-return-workflow.server';
 
 /** What every tax return form gets back: a sentence to show next to it. */
 export type TTaxReturnActionResult = TEngagementActionResult;
 
-/** "$1,234.56", "-500", "42" → cents. */
-const money = (what: string) =>
-  z
-    .string()
-    .trim()
-    .transform((v) => v.replace(/[$,\s]/g, ''))
-    .pipe(
-      z
-        .string()
-        .regex(/^[-+]?\d{1,9}(\.\d{1,2})?$/, `Enter the ${what} in dollars, for example 1234.56 or -500`),
-    )
-    .transform((v) => Math.round(Number(v) * 100));
+/** Dollar amounts as cents; a refund is positive, an amount owed negative. */
+const money = (what: string) => moneyField(what, { maxWholeDigits: 9, example: '1234.56 or -500' });
 const optionalText = (max: number) => z.string().trim().max(max, `Use at most ${max} characters`).default('');
 const date = z
   .string()
@@ -79,33 +70,13 @@ const needs: Record<z.infer<typeof ZTaxReturnForm>['intent'], TStaffAction> = {
  * workflow. A refusal comes back as the workflow's own sentence (HTTP 409) and nothing changes.
  */
 export async function action(args: ActionFunctionArgs) {
-  return staffRoute(args, 'engagements.work', async ({ staff, em, visibility }) => {
-    const engagementId = args.params.engagementId;
-    if (!isUuid(engagementId)) notFound('This engagement');
-    const engagement = await findEngagement(em, {
-      organizationId: staff.organizationId,
-      engagementId,
-      visibility,
-    });
-    if (!engagement || engagement.type !== 'tax_return') notFound('This engagement');
-
-    const form = await args.request.formData();
-    const rawIntent = form.get('intent');
-    const intent = typeof rawIntent === 'string' ? rawIntent : 'form';
-    // A JSON response with its status (the forms post with fetchers; tests and scripts read it as is).
-    const answer = (ok: boolean, message: string, status = 200) =>
-      Response.json({ ok, message, form: intent } satisfies TTaxReturnActionResult, {
-        status,
-        headers: { 'Cache-Control': 'no-store' },
-      });
-    const parsed = ZTaxReturnForm.safeParse(Object.fromEntries(form));
-    if (!parsed.success) return answer(false, parsed.error.issues[0]?.message ?? 'Check the form.', 400);
-    const input = parsed.data;
-    if (!can(staff.role, needs[input.intent])) return answer(false, 'Your role cannot do this.', 403);
-
-    const workflowId = engagement.workflowId;
-    const byUserId = staff.userId;
-    try {
+  return engagementActionRoute(args, {
+    type: 'tax_return',
+    schema: ZTaxReturnForm,
+    needs,
+    run: async (input, { engagement, staff, answer }) => {
+      const workflowId = engagement.workflowId;
+      const byUserId = staff.userId;
       switch (input.intent) {
         case 'submit': {
           let state: { code: string; refundMinor: number } | null = null;
@@ -188,20 +159,9 @@ export async function action(args: ActionFunctionArgs) {
             reason: input.reason,
             notifyClient: input.notifyClient === 'on',
           });
-          const failed = result.compensations.filter((c) => !c.ok).map((c) => c.name);
-          return answer(
-            true,
-            failed.length === 0
-              ? 'The return is cancelled: everything it had started was undone.'
-              : `The return is cancelled, but these could not be undone: ${failed.join(', ')}.`,
-          );
+          return answer(true, cancelledMessage(result, 'The return', 'everything it had started was undone'));
         }
       }
-    } catch (error) {
-      if (isAppError(error) && (error.code === 'conflict' || error.code === 'unavailable')) {
-        return answer(false, error.userMessage, error.httpStatus);
-      }
-      throw error;
-    }
+    },
   });
 }

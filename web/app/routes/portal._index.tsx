@@ -6,6 +6,7 @@ import { RedirectError } from '../http/redirect.server';
 import { portalRoute } from '../http/route.server';
 import { PortalErrorBoundary } from '../portal/portal-error';
 import { portalAsk, submitProfile } from '../portal/portal-home.server';
+import { PortalDocumentList, PortalItem, PortalItemList } from '../portal/portal-list';
 import { portalOverview } from '../portal/portal-views.server';
 import { usStateNames } from '../portal/us-states';
 import { FieldError, FormError, ProgressBar, StatusBadge, TextField } from '../ui/components';
@@ -128,88 +129,62 @@ function Overview() {
         {activeEngagements.length === 0 ? (
           <p>Nothing is in progress right now.</p>
         ) : (
-          <ul className="item-list">
+          <PortalItemList>
             {activeEngagements.map((engagement) => (
-              <li key={engagement.id} className="item">
-                <div className="item-main">
-                  <Link to={`/portal/engagements/${engagement.id}`} className="item-title">
-                    {engagement.title}
-                  </Link>
-                  <span className="item-meta">
-                    {engagement.stage}
-                    {engagement.due ? ` · due ${engagement.due}` : null}
-                  </span>
-                </div>
-                <div className="item-side">
-                  <ProgressBar value={engagement.progress} label={`${engagement.title}: progress`} />
-                </div>
-              </li>
+              <PortalItem
+                key={engagement.id}
+                title={engagement.title}
+                to={`/portal/engagements/${engagement.id}`}
+                meta={`${engagement.stage}${engagement.due ? ` · due ${engagement.due}` : ''}`}
+                side={<ProgressBar value={engagement.progress} label={`${engagement.title}: progress`} />}
+              />
             ))}
-          </ul>
+          </PortalItemList>
         )}
       </section>
       {invoices.length > 0 ? (
         <section className="portal-card" aria-labelledby="invoices-title">
           <h2 id="invoices-title">Invoices</h2>
-          <ul className="item-list">
+          <PortalItemList>
             {invoices.map((invoice) => (
-              <li key={invoice.id} className="item">
-                <div className="item-main">
-                  <Link to={`/portal/invoices/${invoice.id}`} className="item-title">
-                    {invoice.description}
-                  </Link>
-                  <span className="item-meta">
-                    {invoice.number}
-                    {invoice.due && invoice.status === 'open' ? ` · due ${invoice.due}` : null}
-                  </span>
-                </div>
-                <div className="item-side">
-                  <span className="strong">{invoice.amount}</span>
-                  <StatusBadge
-                    status={invoice.status === 'open' ? 'open' : 'inactive'}
-                    label={invoice.statusLabel}
-                  />
-                </div>
-              </li>
+              <PortalItem
+                key={invoice.id}
+                title={invoice.description}
+                to={`/portal/invoices/${invoice.id}`}
+                meta={`${invoice.number}${invoice.due && invoice.status === 'open' ? ` · due ${invoice.due}` : ''}`}
+                side={
+                  <>
+                    <span className="strong">{invoice.amount}</span>
+                    <StatusBadge
+                      status={invoice.status === 'open' ? 'open' : 'inactive'}
+                      label={invoice.statusLabel}
+                    />
+                  </>
+                }
+              />
             ))}
-          </ul>
+          </PortalItemList>
         </section>
       ) : null}
       {documents.length > 0 ? (
         <section className="portal-card" aria-labelledby="documents-title">
           <h2 id="documents-title">Recent documents</h2>
-          <ul className="item-list">
-            {documents.map((document) => (
-              <li key={document.id} className="item">
-                <div className="item-main">
-                  <a href={`/portal/documents/${document.id}`} className="item-title">
-                    {document.fileName}
-                  </a>
-                  <span className="item-meta">
-                    {document.byYou ? 'Sent by you' : 'From your accountant'} · {document.uploaded} ·{' '}
-                    {document.size}
-                  </span>
-                </div>
-              </li>
-            ))}
-          </ul>
+          <PortalDocumentList documents={documents} />
         </section>
       ) : null}
       {completedEngagements.length > 0 ? (
         <section className="portal-card" aria-labelledby="done-title">
           <h2 id="done-title">Finished</h2>
-          <ul className="item-list">
+          <PortalItemList>
             {completedEngagements.map((engagement) => (
-              <li key={engagement.id} className="item">
-                <div className="item-main">
-                  <Link to={`/portal/engagements/${engagement.id}`} className="item-title">
-                    {engagement.title}
-                  </Link>
-                  <span className="item-meta">Finished · updated {engagement.updated}</span>
-                </div>
-              </li>
+              <PortalItem
+                key={engagement.id}
+                title={engagement.title}
+                to={`/portal/engagements/${engagement.id}`}
+                meta={`Finished · updated ${engagement.updated}`}
+              />
             ))}
-          </ul>
+          </PortalItemList>
         </section>
       ) : null}
     </>

@@ -3,6 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { isUuid } from '../../../lib/ids';
 import { notFound, portalRoute } from '../http/route.server';
 import { PortalErrorBoundary } from '../portal/portal-error';
+import { PortalDocumentList, PortalItem, PortalItemList } from '../portal/portal-list';
 import { portalEngagement } from '../portal/portal-views.server';
 import { ProgressBar, StatusBadge } from '../ui/components';
 import { dateFormat } from '../ui/dates.server';
@@ -55,22 +56,18 @@ export default function PortalEngagement() {
       {checklist.length > 0 ? (
         <section className="portal-card" aria-labelledby="checklist-title">
           <h2 id="checklist-title">Documents we asked for</h2>
-          <ul className="item-list">
+          <PortalItemList>
             {checklist.map((item) => (
-              <li key={item.id} className="item">
-                <div className="item-main">
-                  <span className="item-title">{item.label}</span>
-                  <span className="item-meta">
-                    {item.required ? 'Required' : 'If you have it'}
-                    {item.note ? ` · ${item.note}` : null}
-                  </span>
-                </div>
-                <div className="item-side">
+              <PortalItem
+                key={item.id}
+                title={item.label}
+                meta={`${item.required ? 'Required' : 'If you have it'}${item.note ? ` · ${item.note}` : ''}`}
+                side={
                   <StatusBadge status={requestTone[item.status] ?? 'inactive'} label={item.statusLabel} />
-                </div>
-              </li>
+                }
+              />
             ))}
-          </ul>
+          </PortalItemList>
         </section>
       ) : null}
       <section className="portal-card" aria-labelledby="files-title">
@@ -78,41 +75,23 @@ export default function PortalEngagement() {
         {documents.length === 0 ? (
           <p className="muted">No files yet.</p>
         ) : (
-          <ul className="item-list">
-            {documents.map((document) => (
-              <li key={document.id} className="item">
-                <div className="item-main">
-                  <a href={`/portal/documents/${document.id}`} className="item-title">
-                    {document.fileName}
-                  </a>
-                  <span className="item-meta">
-                    {document.byYou ? 'Sent by you' : 'From your accountant'} · {document.uploaded} ·{' '}
-                    {document.size}
-                  </span>
-                </div>
-              </li>
-            ))}
-          </ul>
+          <PortalDocumentList documents={documents} />
         )}
       </section>
       {invoices.length > 0 ? (
         <section className="portal-card" aria-labelledby="engagement-invoices-title">
           <h2 id="engagement-invoices-title">Invoices</h2>
-          <ul className="item-list">
+          <PortalItemList>
             {invoices.map((invoice) => (
-              <li key={invoice.id} className="item">
-                <div className="item-main">
-                  <Link to={`/portal/invoices/${invoice.id}`} className="item-title">
-                    {invoice.number}
-                  </Link>
-                  <span className="item-meta">{invoice.statusLabel}</span>
-                </div>
-                <div className="item-side">
-                  <span className="strong">{invoice.amount}</span>
-                </div>
-              </li>
+              <PortalItem
+                key={invoice.id}
+                title={invoice.number}
+                to={`/portal/invoices/${invoice.id}`}
+                meta={invoice.statusLabel}
+                side={<span className="strong">{invoice.amount}</span>}
+              />
             ))}
-          </ul>
+          </PortalItemList>
         </section>
       ) : null}
     </>

@@ -3,15 +3,9 @@
  * actions as updates, start a season. Only contracts modules are imported, never workflows. A refused
  * update comes back as an AppError `conflict` carrying the workflow's own sentence.
  */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isAppError } from '../../../lib/errors';
 import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { AppError, isAppError } from '../../../lib/errors';
-import {
-  updateRejectionMessage,
   cancelEngagementUpdate,
   type TCancelEngagementInput,
 } from '../../../workflows/shared/engagement.contracts';
@@ -44,86 +38,17 @@ import {
   type TTaxReturnStatus,
   type TWaivePayment,
 } from '../../../workflows/tax-return/tax-return.contracts';
+import { readWorkflowStatus, updateWorkflow } from '../engagements/engagement-updates.server';
 import { callTemporal } from '../temporal/temporal.server';
 
 const readTimeoutMs = 3_000;
-/** Updates wait for the workflow's activities (tasks, audit, a voided invoice). */
-const updateTimeoutMs = 30_000;
 
-export type TWorkflowLiveState<T> =
-  | { kind: 'running'; status: T }
-  | { kind: 'no_answer' }
-  | { kind: 'closed'; closeStatus: string; status: T | null }
-  | { kind: 'not_found' }
-  | { kind: 'unavailable' };
-
-/**
- * Reads a workflow's `getStatus` for an engagement the caller already found in its firm (the
- * workflow ID comes from that row). Never throws for Temporal being down or the workflow missing.
- */
-export async function readWorkflowStatus<T extends { engagementId: string }>(
-  workflowId: string,
-  engagementId: string,
-  query: Parameters<WorkflowHandle['query']>[0],
-): Promise<TWorkflowLiveState<T>> {
-  try {
-    return await callTemporal('read workflow status', readTimeoutMs, async (client) => {
-      const handle = client.workflow.getHandle(workflowId);
-      const description = await handle.describe();
-      const status = (await handle.query(query).catch((error: unknown) => {
-        console.warn(
-          `getStatus of ${workflowId} failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return null;
-      })) as T | null;
-      if (status && status.engagementId !== engagementId) return { kind: 'not_found' } as const;
-      if (description.status.name !== 'RUNNING')
-        return { kind: 'closed', closeStatus: description.status.name, status } as const;
-      return status ? ({ kind: 'running', status } as const) : ({ kind: 'no_answer' } as const);
-    });
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return { kind: 'not_found' };
-    if (isAppError(error) && error.code === 'unavailable') return { kind: 'unavailable' };
-    throw error;
-  }
-}
-
-/** Runs an update on a workflow; a refusal becomes an AppError with the workflow's sentence. */
-export async function updateWorkflow<T>(
-  what: string,
-  workflowId: string,
-  call: (handle: WorkflowHandle) => Promise<T>,
-): Promise<T> {
-  try {
-    return await callTemporal(what, updateTimeoutMs, (client) => call(client.workflow.getHandle(workflowId)));
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      throw new AppError('conflict', 'This engagement is no longer running, so nothing can be changed.', {
-        reason: 'workflow_not_running',
-      });
-    }
-    if (error instanceof WorkflowUpdateFailedError) {
-      const cause = innermostMessage(error.cause);
-      throw new AppError(
-        'conflict',
-        updateRejectionMessage(error) ??
-          (cause ? `That did not work: ${cause}` : 'That did not work. Please try again.'),
-        { reason: 'update_refused', logMessage: `${what} refused: ${String(error.cause ?? error)}` },
-      );
-    }
-    throw error;
-  }
-}
-
-/** The message of the deepest cause (an activity's business error, which keeps PII out of it). */
-function innermostMessage(error: unknown): string {
-  let message = '';
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 6; depth += 1) {
-    message = current.message.split('\n', 1)[0]?.trim() ?? message;
-    current = current.cause;
-  }
-  return message;
-}
+// Shared by every engagement workflow's web side; kept importable from here for existing callers.
+export {
+  readWorkflowStatus,
+  updateWorkflow,
+  type TWorkflowLiveState,
+} from '../engagements/engagement-updates.server';
 
 export function readTaxReturn(workflowId: string, engagementId: string) {
   return readWorkflowStatus<TTaxReturnStatus>(workflowId, engagementId, getTaxReturnStatusQuery);
