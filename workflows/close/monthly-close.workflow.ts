@@ -4,6 +4,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -746,6 +747,9 @@ export async function monthlyCloseWorkflow(
 
     if (state.next === 'resolving') {
       const unresolved = () => state.reconciliations.some((r) => r.status === 'discrepancy');
+      // The statement intake may end while the close waits here; wake then, so the history check
+      // (continue-as-new needs the child gone) is not put off until the last difference resolves.
+      const wakeWhenIntakeEnds = patched('close-resolving-wakes-when-intake-ends');
       while (unresolved()) {
         await handleAccepted();
         await handleStatements();
@@ -762,9 +766,14 @@ export async function monthlyCloseWorkflow(
         }
         if (!unresolved()) break;
         await maybeContinueAsNew();
+        const intakeWasRunning = intake !== null;
         await condition(
           () =>
-            pending.accepted.length > 0 || pending.statements.length > 0 || pending.recheck || pending.pull,
+            pending.accepted.length > 0 ||
+            pending.statements.length > 0 ||
+            pending.recheck ||
+            pending.pull ||
+            (wakeWhenIntakeEnds && intakeWasRunning && intake === null),
         );
       }
       tracker.stopWaiting();
