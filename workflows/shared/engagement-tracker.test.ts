@@ -7,8 +7,8 @@ import {
   type NativeConnection,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { connectWorker, namespace } from '../../tests/support/temporal';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { connectClient, connectWorker, dataConverter, namespace } from '../../tests/support/temporal';
 import {
   getEngagementStatusQuery,
   retryFailedStepUpdate,
@@ -23,17 +23,12 @@ import {
 } from './testing/attempt-probe.workflow';
 
 let connection: NativeConnection;
-let temporal: { client: Client; connection: Connection };
+let temporal: { client: Client; close: () => Promise<void> };
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
   connection = await connectWorker();
-  // The probe's payloads are plain test data: its worker and client both use the default converter.
-  const clientConnection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '' });
-  temporal = {
-    connection: clientConnection,
-    client: new Client({ connection: clientConnection, namespace: namespace() }),
-  };
+  temporal = await connectClient();
   const noop = () => undefined;
   bundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./testing/attempt-probe.workflow.ts', import.meta.url)),
@@ -42,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await temporal?.connection.close();
+  await temporal?.close();
   await connection?.close();
 });
 
@@ -71,6 +66,7 @@ async function withProbe<T>(
   const worker = await Worker.create({
     connection,
     namespace: namespace(),
+    dataConverter: dataConverter(),
     taskQueue,
     workflowBundle: bundle,
     activities: { reconcileLedger: activities.reconcileLedger },
