@@ -69,6 +69,37 @@ export async function bankAccountsOf(
   }
 }
 
+/** Ordinal day for sentences: 1st, 2nd, 3rd, 4th … 28th. */
+function ordinalDay(day: number): string {
+  const suffix =
+    day % 10 === 1 && day !== 11
+      ? 'st'
+      : day % 10 === 2 && day !== 12
+        ? 'nd'
+        : day % 10 === 3 && day !== 13
+          ? 'rd'
+          : 'th';
+  return `${day}${suffix}`;
+}
+
+/** One line about a client's bookkeeping service, for the client page's link to it. */
+export async function bookkeepingSummary(
+  em: EntityManager,
+  input: { organizationId: string; clientId: string },
+): Promise<{ state: 'active' | 'stopped' | 'none'; text: string }> {
+  const service = await em.findOne(BookkeepingService, {
+    client: input.clientId,
+    organization: input.organizationId,
+  });
+  if (!service) return { state: 'none', text: 'No monthly bookkeeping yet.' };
+  if (service.status === 'stopped') return { state: 'stopped', text: 'Monthly bookkeeping was stopped.' };
+  const accounts = service.bankAccounts.length;
+  return {
+    state: 'active',
+    text: `Monthly close on the ${ordinalDay(service.closeDayOfMonth)} of each month, ${accounts} bank ${accounts === 1 ? 'account' : 'accounts'}.`,
+  };
+}
+
 export async function bookkeepingPage(
   em: EntityManager,
   input: { organizationId: string; clientId: string; format: TDateFormat },

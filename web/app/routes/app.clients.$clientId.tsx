@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { z } from 'zod';
 import { can } from '../auth/permissions.server';
 import { getClientDetail, type TContactPortalStatus } from '../clients/client-queries.server';
+import { bookkeepingSummary } from '../close/bookkeeping.server';
 import { canSeeClient } from '../engagements/engagement-scope.server';
 import { isUuid } from '../../../lib/ids';
 import { isAppError } from '../../../lib/errors';
@@ -29,7 +30,11 @@ export async function loader(args: LoaderFunctionArgs) {
       format: dateFormat(staff.timeZone),
     });
     if (!client) notFound('This client');
-    return { client, canInvite: can(staff.role, 'clients.invite') };
+    // The bookkeeping page is for roles that run the monthly close service; others get no link to it.
+    const bookkeeping = can(staff.role, 'engagements.assign')
+      ? await bookkeepingSummary(em, { organizationId: staff.organizationId, clientId })
+      : null;
+    return { client, canInvite: can(staff.role, 'clients.invite'), bookkeeping };
   });
 }
 
@@ -97,7 +102,7 @@ const kindLabels = { individual: 'Individual', business: 'Business' } as const;
 const contactLabels = { email: 'Email', phone: 'Phone' } as const;
 
 export default function ClientDetail() {
-  const { client, canInvite } = useLoaderData<typeof loader>();
+  const { client, canInvite, bookkeeping } = useLoaderData<typeof loader>();
   const outcome = useActionData<typeof action>();
   const navigation = useNavigation();
   const inviting = navigation.state !== 'idle' ? navigation.formData?.get('contactId') : null;
@@ -205,6 +210,29 @@ export default function ClientDetail() {
           )}
         </section>
       </div>
+      {bookkeeping ? (
+        <section className="card" aria-labelledby="bookkeeping-title">
+          <div className="card-header">
+            <h2 id="bookkeeping-title">Bookkeeping</h2>
+            <StatusBadge
+              status={bookkeeping.state === 'active' ? 'active' : 'inactive'}
+              label={
+                bookkeeping.state === 'active'
+                  ? 'Active'
+                  : bookkeeping.state === 'stopped'
+                    ? 'Stopped'
+                    : 'Not set up'
+              }
+            />
+          </div>
+          <p>{bookkeeping.text}</p>
+          <p>
+            <Link to={`/app/clients/${client.id}/bookkeeping`} className="button button-secondary">
+              {bookkeeping.state === 'none' ? 'Set up monthly bookkeeping' : 'Open bookkeeping'}
+            </Link>
+          </p>
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="engagements-title">
         <h2 id="engagements-title">Engagements</h2>
         {client.engagements.length === 0 ? (
