@@ -71,6 +71,15 @@ export const ZWorkerEnv = z.object({
   ...paymentsEnvShape,
   /** Temporal payload encryption keys, in every environment (lib/temporal/payload-keys.ts). */
   ...payloadKeysEnvShape,
+  /**
+   * The platform maintenance schedule (workflows/maintenance), created or updated at startup by a
+   * worker that serves the integrations queue: on/off (`false` pauses it) and minutes between rounds.
+   */
+  MAINTENANCE_SCHEDULE_ENABLED: z
+    .enum(['true', 'false', '1', '0'], 'must be true or false')
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
 });
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;
 

@@ -20,6 +20,9 @@ import { createLedger } from '../integrations/ledger/create-ledger';
 import { ledgerConfigFromEnv } from '../integrations/ledger/ledger-env';
 import { createLiveUpdatesPublisher } from '../integrations/live-updates/live-updates';
 import { createPayments } from '../integrations/payments/payments-config';
+import { withLocalInvoiceEmails } from '../integrations/payments/local-invoice-email';
+import { sendInvoiceEmail } from '../db/billing/send-invoice-email';
+import { upsertMaintenanceSchedule } from '../activities/maintenance/maintenance-schedule';
 import { createBlobStorage, type BlobStorage } from '../integrations/storage/blob-storage';
 import { taskQueues } from '../workflows/shared/task-queues';
 import { createDocumentsWorker } from './create-documents-worker';
@@ -58,7 +61,10 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     dataConverter,
   });
-  const payments = createPayments(env, { publicUrl: env.PUBLIC_URL });
+  // Locally nobody else emails an invoice: sending one emails the client its payment link, once.
+  const payments = withLocalInvoiceEmails(createPayments(env, { publicUrl: env.PUBLIC_URL }), (invoice) =>
+    sendInvoiceEmail(orm, mailer, invoice),
+  );
   const documentAi = serves.has(taskQueues.documents) ? createDocumentAi(env) : null;
   const ledgerConfig = ledgerConfigFromEnv(env, env.PUBLIC_URL);
   const ledger = ledgerConfig ? createLedger(ledgerConfig) : null;
@@ -113,7 +119,15 @@ async function main(): Promise<void> {
           ledger,
           storage: requireStorage(),
           concurrency: { activities: env.WORKER_INTEGRATIONS_CONCURRENCY },
+          temporal,
         }),
+      );
+      const schedule = await upsertMaintenanceSchedule(temporal, {
+        enabled: env.MAINTENANCE_SCHEDULE_ENABLED,
+        everyMinutes: env.MAINTENANCE_INTERVAL_MINUTES,
+      });
+      console.log(
+        `platform maintenance schedule ${schedule} (every ${env.MAINTENANCE_INTERVAL_MINUTES} minutes)`,
       );
     }
     const queues = workers.map((w) => w.options.taskQueue).join('", "');

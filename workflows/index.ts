@@ -6,3 +6,4 @@ export { taxReturnWorkflow } from './tax-return/tax-return.workflow';
 export { taxSeasonBulkStartWorkflow } from './tax-return/bulk-start.workflow';
 export { monthlyCloseWorkflow } from './close/monthly-close.workflow';
 export { monthlyCloseKickoffWorkflow } from './close/close-kickoff.workflow';
+export { platformMaintenanceWorkflow } from './maintenance/platform-maintenance.workflow';
