@@ -550,6 +550,10 @@ describe('password change and reset', () => {
     });
     expect(stored.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
 
+    // A mail scanner fetching the link first spends nothing: the page only shows.
+    for (const scanner of [new HttpSession(baseUrl), new HttpSession(baseUrl)]) {
+      expect((await scanner.page(link!)).status).toBe(200);
+    }
     const browser = new HttpSession(baseUrl);
     expect(visibleText((await browser.page(link!)).html)).toContain(member.email);
     const weak = await browser.post(link!, { password: 'short', confirmPassword: 'short' });
@@ -621,6 +625,10 @@ describe('staff invitations and the team page', () => {
     expect(message!.subject).toBe('Olivia Owner invited you to join Harborview CPA');
     const link = /\/join\/[A-Za-z0-9_-]{43}/.exec(message!.text ?? '')![0];
 
+    // A mail scanner fetching the link first spends nothing: the page only shows.
+    for (const scanner of [new HttpSession(baseUrl), new HttpSession(baseUrl)]) {
+      expect((await scanner.page(link)).status).toBe(200);
+    }
     const browser = new HttpSession(baseUrl);
     expect(visibleText((await browser.page(link)).html)).toContain('Join Harborview CPA');
     const weak = await browser.post(link, {
@@ -637,6 +645,18 @@ describe('staff invitations and the team page', () => {
     });
     expect(locationOf(accepted)).toBe('/mfa/enrol?redirectTo=%2Fapp');
     expect(locationOf(await browser.get('/app/clients'))).toBe('/mfa/enrol?redirectTo=%2Fapp%2Fclients');
+    // Submitting the link again (another tab) is refused in words, and creates nothing.
+    const late = new HttpSession(baseUrl);
+    const secondSubmit = await late.post(link, {
+      name: 'Someone Else',
+      password: strongPassword,
+      confirmPassword: strongPassword,
+    });
+    expect(secondSubmit.status).toBe(410);
+    expect(visibleText(await secondSubmit.text())).toContain(
+      'This invitation has already been accepted. Sign in with your email and password.',
+    );
+    expect(late.cookie('cpa_session')).toBeUndefined();
 
     const enrol = await browser.page('/mfa/enrol');
     const secret = /class="secret-key">([A-Z2-7 ]+)</.exec(enrol.html)![1]!.replaceAll(' ', '');
