@@ -24,6 +24,8 @@ import { devPorts, startStack, type Stack } from '../infra/local/stack';
 import { ensureTools } from '../infra/local/tools';
 import type { TKeyringConfig } from '../lib/crypto/field-encryption';
 import { generateKeyring, keyringEnv } from '../lib/crypto/keyring-config';
+import type { TPayloadKeysConfig } from '../lib/temporal/payload-codec';
+import { generatePayloadKeys, payloadKeysEnv } from '../lib/temporal/payload-keys';
 
 const HELP = `Usage: npm run dev [-- --services-only]
 
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     SESSION_SECRET: await sessionSecret(),
     STRIPE_WEBHOOK_SECRET: await stripeWebhookSecret(),
     ...(await fieldEncryptionEnv()),
+    ...(await temporalPayloadKeysEnv()),
     ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}),
   };
   for (const [command, label] of [
@@ -280,6 +283,25 @@ async function fieldEncryptionEnv(): Promise<Record<string, string>> {
   return keyringEnv(config);
 }
 
+/**
+ * Per-machine random Temporal payload keys in .data/temporal-payload-keys.json (separate from the
+ * field-encryption keys); TEMPORAL_PAYLOAD_* variables override. Deleting the file makes the payloads
+ * in .data/temporal unreadable: delete .data/ as a whole instead.
+ */
+async function temporalPayloadKeysEnv(): Promise<Record<string, string>> {
+  if (process.env.TEMPORAL_PAYLOAD_KEYS) return {};
+  const file = path.join(dataDir, 'temporal-payload-keys.json');
+  const saved = await readFile(file, 'utf8').then(
+    (text) => JSON.parse(text) as TPayloadKeysConfig,
+    () => undefined,
+  );
+  if (saved) return payloadKeysEnv(saved);
+  const config = generatePayloadKeys();
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(config)}\n`, { mode: 0o600 });
+  return payloadKeysEnv(config);
+}
+
 /** .data/dev.env: the stack's variables, for running a process by hand (`set -a; . .data/dev.env`). */
 async function writeEnvFile(running: Stack): Promise<void> {
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
@@ -290,6 +312,7 @@ async function writeEnvFile(running: Stack): Promise<void> {
     'NODE_ENV=development',
     `STRIPE_WEBHOOK_SECRET=${quote(await stripeWebhookSecret())}`,
     ...Object.entries(await fieldEncryptionEnv()).map(([name, value]) => `${name}=${quote(value)}`),
+    ...Object.entries(await temporalPayloadKeysEnv()).map(([name, value]) => `${name}=${quote(value)}`),
   );
   await writeFile(path.join(dataDir, 'dev.env'), `${lines.join('\n')}\n`, { mode: 0o600 });
 }

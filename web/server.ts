@@ -17,6 +17,7 @@ import { EnvError } from '../lib/env';
 import { configureWebEnv, parseWebEnv, type TWebEnv } from './app/env.server';
 import { blobStorage, closeServices } from './app/services.server';
 import { csrfForRequest } from './app/http/csrf.server';
+import { codecCors, isTemporalUiCodecRequest } from './app/temporal/codec-cors.server';
 import { framedDocumentSecurityPolicy } from './app/http/framed-documents';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -115,6 +116,8 @@ function sameOriginMutations(env: TWebEnv) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
     const origin = req.get('origin');
+    // The Temporal UI's codec calls come from its own origin, which the codec route checks exactly.
+    if (isTemporalUiCodecRequest(req.path, origin, env)) return next();
     const crossSite = req.get('sec-fetch-site') === 'cross-site';
     let sameOrigin = true;
     if (origin) {
@@ -177,6 +180,7 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
     next();
   });
   app.use(securityHeaders(env, development));
+  app.use(codecCors(env));
   app.use(sameOriginMutations(env));
   app.use(csrfCookie(env));
 

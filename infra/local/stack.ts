@@ -179,6 +179,8 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
         cli: tools.temporal?.path,
         port: ports.temporal,
         uiPort: mode === 'dev' ? ports.temporalUi : undefined,
+        // The UI decodes encrypted payloads through the web app (signed-in owners and admins).
+        uiCodecEndpoint: mode === 'dev' ? `http://localhost:${ports.web}/codec` : undefined,
         dbFile: mode === 'dev' ? path.join(dataDir, 'temporal', 'temporal.db') : undefined,
         namespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
         logFile: logFile('temporal'),

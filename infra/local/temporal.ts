@@ -14,6 +14,11 @@ export interface TemporalOptions {
   port: number;
   /** Port of the Web UI; without one the server runs headless (tests). */
   uiPort?: number;
+  /**
+   * The web app's codec endpoint (`<web url>/codec`), which the Web UI calls to show encrypted
+   * payloads decoded (web/app/routes/codec.*.ts); only with a UI.
+   */
+  uiCodecEndpoint?: string;
   /** SQLite file that keeps workflows across restarts; in memory without one (tests). */
   dbFile?: string;
   namespace: string;
@@ -85,6 +90,7 @@ export async function startTemporal(options: TemporalOptions): Promise<TemporalS
       '--log-level',
       'warn',
       ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+      ...(uiPort && options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
       ...(dbFile ? ['--db-filename', dbFile] : []),
       ...searchAttributeKeys.flatMap((key) => [
         '--search-attribute',

@@ -98,6 +98,27 @@ const missingId = '00000000-0000-4000-8000-000000000000';
 const matrix: Record<string, TCase[]> = {
   '_index.tsx': [{ method: 'GET', path: () => '/', expect: everyone({ status: 302, location: '/app' }) }],
   'app.tsx': [{ method: 'GET', path: () => '/app', expect: staff(allStaff) }],
+  // The Temporal UI's codec endpoint answers only the UI's origin (TEMPORAL_UI_ORIGIN): posted from this
+  // app's origin, as here, it refuses everyone. Its roles on the UI's origin (owner and admin decode, other
+  // staff 404, no session 401) are tested in web/tests/temporal-codec.test.ts.
+  'codec.decode.ts': [
+    { method: 'GET', path: () => '/codec/decode', expect: everyone({ status: 405 }) },
+    {
+      method: 'POST',
+      path: () => '/codec/decode',
+      json: { payloads: [] },
+      expect: everyone({ status: 403 }),
+    },
+  ],
+  'codec.encode.ts': [
+    { method: 'GET', path: () => '/codec/encode', expect: everyone({ status: 405 }) },
+    {
+      method: 'POST',
+      path: () => '/codec/encode',
+      json: { payloads: [] },
+      expect: everyone({ status: 403 }),
+    },
+  ],
   'app._index.tsx': [{ method: 'GET', path: () => '/app', expect: staff(allStaff) }],
   'app.account.tsx': [
     { method: 'GET', path: () => '/app/account', expect: staff(allStaff) },

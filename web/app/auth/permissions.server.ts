@@ -42,6 +42,12 @@ export const staffActions = [
   'audit.view',
   'audit.export',
   'email_templates.preview',
+  /**
+   * Decode (and encode) Temporal payloads through the codec endpoint for the Temporal UI. Payloads
+   * carry no firm marker, so whoever holds this reads every firm's workflow data on the Temporal
+   * server: owners and admins only (see web/app/temporal/codec-endpoint.server.ts).
+   */
+  'temporal.decode',
 ] as const;
 export type TStaffAction = (typeof staffActions)[number];
 
@@ -89,6 +95,7 @@ const permissions: Record<TRole, ReadonlySet<TAction>> = {
     'audit.view',
     'audit.export',
     'email_templates.preview',
+    'temporal.decode',
   ]),
   manager: new Set<TAction>([
     ...staffBasics,
