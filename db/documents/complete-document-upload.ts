@@ -257,6 +257,9 @@ async function expireUpload(
   upload: IDocumentUpload,
   now: Date,
 ): Promise<void> {
+  // The file first: an upload marked expired is never looked at again, so a failed delete must
+  // leave it pending for the next sweep.
+  await storage.deleteBlob(upload.blobKey);
   if (upload.status !== 'expired') {
     await em.nativeUpdate(
       DocumentUpload,
@@ -264,7 +267,6 @@ async function expireUpload(
       { status: 'expired', completedAt: now },
     );
   }
-  await storage.deleteBlob(upload.blobKey);
 }
 
 /**
