@@ -4,6 +4,7 @@
  * link (read from the mail capture), creates a password, signs out and signs back in with it.
  */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,14 @@ function watch(page: Page): void {
 }
 
 /** Nothing on the page is wider than the phone's screen. */
+/** A full-page screenshot into CPA_SCREENSHOT_DIR, when it is set (to look at the pages). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.CPA_SCREENSHOT_DIR;
+  if (!dir) return;
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+}
+
 async function fitsTheScreen(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 }
@@ -111,6 +120,7 @@ describe('a portal invitation in the browser', () => {
     await phone.goto(`${platform.web.url}${link.pathname}`);
     await phone.getByRole('heading', { name: 'Hello Maria' }).waitFor();
     expect(await fitsTheScreen(phone)).toBe(true);
+    await screenshot(phone, 'portal-invitation-link');
     await phone.getByRole('button', { name: 'Open my client portal' }).tap();
     await phone.waitForURL(`${platform.web.url}/portal`);
     await phone.getByText('Hello Maria,').waitFor();

@@ -108,7 +108,10 @@ export default function InvitationLink() {
           {opening ? 'Opening…' : 'Open my client portal'}
         </button>
       </Form>
-      <p className="small muted">This link opens the portal once. Next time you choose how to sign in.</p>
+      <p className="small muted">
+        This link works once, to keep your information safe. After that you sign in with a password or an
+        emailed code.
+      </p>
     </section>
   );
 }
