@@ -353,7 +353,11 @@ describe('client onboarding', () => {
     expect(link.origin).toBe(new URL(web.url).origin);
 
     portal = new HttpSession(web.url);
-    const redeemed = await portal.get(link.pathname);
+    // The link's page names who it is for; its button spends the link (mail scanners only fetch).
+    const shown = await portal.page(link.pathname);
+    expect(shown.status).toBe(200);
+    expect(portal.cookie('cpa_portal_session')).toBeUndefined();
+    const redeemed = await portal.post(link.pathname, {});
     expect(redeemed.status).toBe(302);
     expect(locationOf(redeemed)).toBe('/portal');
     expect(portal.cookie('cpa_portal_session')).toBeDefined();
@@ -491,7 +495,7 @@ describe('client onboarding staff actions', () => {
   let clientId: string;
   const contactEmail = `casey.${randomUUID().slice(0, 8)}@example.test`;
   const act = async (form: Record<string, string>) => {
-    const response = await session.post(`/app/engagements/${engagementId}`, form);
+    const response = await session.post(`/app/engagements/${engagementId}/onboarding`, form);
     return { status: response.status, body: (await response.json()) as { ok: boolean; message: string } };
   };
 
@@ -537,6 +541,20 @@ describe('client onboarding staff actions', () => {
     expect(emails).toHaveLength(2);
     const old = await new HttpSession(web.url).page(new URL(portalLinkIn(first!)).pathname);
     expect(old.status).toBe(404);
+  });
+
+  it('refuses to reassign a follow-up task that does not exist yet (409), and a malformed choice (400)', async () => {
+    const owner = await forSystem(orm, 'test assertions').findOneOrFail(Engagement, { id: engagementId });
+    const refused = await act({ intent: 'reassign', assigneeUserId: owner.startedBy?.id ?? randomUUID() });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toBe(
+      'There is no follow-up task to reassign: one opens only after the last reminder goes unanswered.',
+    );
+    const bad = await act({ intent: 'reassign', assigneeUserId: 'someone' });
+    expect(bad).toEqual({
+      status: 400,
+      body: { ok: false, message: 'Choose someone from your firm', form: 'reassign' },
+    });
   });
 
   it('refuses a cancel without a reason with the workflow’s sentence (409), and changes nothing', async () => {
@@ -625,9 +643,9 @@ describe('portal links', () => {
     expect(visibleText(page.html)).toContain('This link has expired');
   });
 
-  it('answers 401 with directions when the portal is opened without a link', async () => {
-    const { status, html } = await new HttpSession(web.url).page('/portal');
-    expect(status).toBe(401);
-    expect(visibleText(html)).toContain('open the link in the latest email from your accountant');
+  it('sends someone who opens the portal without a session to its sign-in page', async () => {
+    const response = await new HttpSession(web.url).get('/portal');
+    expect(response.status).toBe(302);
+    expect(locationOf(response)).toMatch(/^\/portal\/login/);
   });
 });

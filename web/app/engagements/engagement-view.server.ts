@@ -256,12 +256,14 @@ export async function engagementView(
     /** Whether the onboarding's staff actions (cancel, new link) apply now. */
     onboardingActions:
       engagement.type === 'client_onboarding' && status !== null && status.status === 'active'
-        ? { awaitingProfile: status.stage === 'awaiting_profile' }
+        ? { awaitingProfile: status.stage === 'awaiting_profile', followUpOpen: status.openTasks.length > 0 }
         : null,
-    // A document intake shows its live state (or why it cannot) in its own panel (intake-view.server.ts).
+    // A document intake shows its live state (or why it cannot) in its own panel (intake-view.server.ts);
+    // a cancelled run's page says so with who cancelled it and why, not that the workflow finished.
     liveNote:
-      engagement.type === 'document_intake' &&
-      engagement.workflowId === documentIntakeWorkflowId(engagement.id)
+      (engagement.type === 'document_intake' &&
+        engagement.workflowId === documentIntakeWorkflowId(engagement.id)) ||
+      shown?.cancellation
         ? null
         : liveNote(live),
     timeline: await engagementTimeline(em, { ...input, type: engagement.type }),

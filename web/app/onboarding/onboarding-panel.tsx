@@ -1,7 +1,8 @@
 /**
  * Staff actions on a running client onboarding: send the client a new portal link (while their
- * profile is awaited) and cancel the onboarding. Each posts to the engagement page's action, which
- * sends the workflow an update; a refusal comes back as the workflow's own sentence.
+ * profile is awaited), give the open follow-up task to someone else, and cancel the onboarding.
+ * Each posts to `/app/engagements/<id>/onboarding`, which sends the workflow an update; a refusal
+ * comes back as the workflow's own sentence.
  */
 import { EngagementActionForm, Field } from '../engagements/engagement-action-form';
 
@@ -9,12 +10,14 @@ export interface TOnboardingPanel {
   awaitingProfile: boolean;
   canResend: boolean;
   canCancel: boolean;
+  /** The firm's staff, when the follow-up task is open and the viewer may give it to someone else. */
+  reassignTo: { userId: string; name: string; role: string }[] | null;
 }
 
 export function OnboardingPanel({ engagementId, panel }: { engagementId: string; panel: TOnboardingPanel }) {
-  const action = `/app/engagements/${engagementId}`;
+  const action = `/app/engagements/${engagementId}/onboarding`;
   const resend = panel.canResend && panel.awaitingProfile;
-  if (!resend && !panel.canCancel) return null;
+  if (!resend && !panel.canCancel && !panel.reassignTo) return null;
   return (
     <section className="card" aria-labelledby="onboarding-actions-title">
       <h2 id="onboarding-actions-title">Onboarding actions</h2>
@@ -30,6 +33,29 @@ export function OnboardingPanel({ engagementId, panel }: { engagementId: string;
             used stop working.
           </p>
         </EngagementActionForm>
+      ) : null}
+      {panel.reassignTo ? (
+        <details className="intake-more">
+          <summary>Give the follow-up task to someone else</summary>
+          <EngagementActionForm
+            action={action}
+            intent="reassign"
+            title="Reassign the follow-up"
+            submitLabel="Reassign"
+          >
+            <Field label="Person">
+              {(id) => (
+                <select id={id} name="assigneeUserId">
+                  {(panel.reassignTo ?? []).map((s) => (
+                    <option key={s.userId} value={s.userId}>
+                      {s.name} ({s.role})
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </EngagementActionForm>
+        </details>
       ) : null}
       {panel.canCancel ? (
         <details className="intake-more">
