@@ -35,6 +35,7 @@ import {
   profileSubmittedSignal,
   type TClientProfile,
 } from '../../workflows/onboarding/client-onboarding.contracts';
+import { parseWebEnv } from '../app/env.server';
 import { temporalUiOrigin } from '../app/temporal/codec-cors.server';
 import type { WebServer } from '../server';
 import { HttpSession, locationOf, signInStaff } from './support/http-session';
@@ -339,5 +340,20 @@ describe('the codec endpoint for the Temporal UI', () => {
     const audits = await codecAudits('temporal.payloads_decoded');
     expect(audits).toHaveLength(before + 1);
     expect(audits.at(-1)?.details).toMatchObject({ outcome: 'authentication_failed' });
+  });
+});
+
+describe('the web configuration of Temporal payload encryption', () => {
+  it('refuses to start without payload keys, naming both variables', () => {
+    const { TEMPORAL_PAYLOAD_KEYS: _keys, TEMPORAL_PAYLOAD_ACTIVE_KEY: _active, ...rest } = web.env;
+    const source = Object.fromEntries(
+      Object.entries(rest)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => [name, String(value)]),
+    );
+    expect(() => parseWebEnv(source)).toThrow(/TEMPORAL_PAYLOAD_KEYS: must list the Temporal payload keys/);
+    expect(() =>
+      parseWebEnv({ ...source, TEMPORAL_PAYLOAD_KEYS: 't1:short', TEMPORAL_PAYLOAD_ACTIVE_KEY: 't1' }),
+    ).toThrow(/TEMPORAL_PAYLOAD_KEYS: key "t1" is not base64 of 32 random bytes/);
   });
 });
