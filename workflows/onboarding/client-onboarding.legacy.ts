@@ -29,9 +29,18 @@ const acts = proxyActivities<OnboardingActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Why a run that started before the shared mechanics refuses staff actions (validators: no history). */
-const startedBeforeActions =
-  'This onboarding started before staff could cancel or change onboardings from the engagement page, so it cannot do that. It finishes when the client sends their profile; to stop it now, ask an administrator to cancel it in the Temporal UI.';
+/**
+ * Why a run that started before the shared mechanics refuses each staff action (validators: a
+ * refusal leaves no history). Each says what to do instead.
+ */
+const startedBefore = {
+  cancel:
+    'This onboarding started before onboardings could be cancelled, so it cannot be cancelled. It ends when the client sends their profile; if they do not, a follow-up task asks staff to contact them after the last reminder.',
+  resend:
+    'This onboarding started before new links could be sent from here. Use “Send a new portal link” on the client’s page instead.',
+  reassign:
+    'This onboarding started before its follow-up task could be reassigned from here, so the task stays with the person who started the onboarding.',
+} as const;
 
 /**
  * Client onboarding as it ran before it moved onto the shared engagement mechanics
@@ -102,9 +111,9 @@ export async function legacyClientOnboarding(input: TClientOnboardingInput): Pro
   };
 
   setHandler(getStatusQuery, status);
-  refuseStaffUpdate(cancelEngagementUpdate);
-  refuseStaffUpdate(resendInvitationUpdate);
-  refuseStaffUpdate(reassignFollowUpUpdate);
+  refuseStaffUpdate(cancelEngagementUpdate, startedBefore.cancel);
+  refuseStaffUpdate(resendInvitationUpdate, startedBefore.resend);
+  refuseStaffUpdate(reassignFollowUpUpdate, startedBefore.reassign);
   setHandler(profileSubmittedSignal, (received) => {
     if (submission) {
       log.info('profile already received; ignoring a second submission');
@@ -212,14 +221,17 @@ export async function legacyClientOnboarding(input: TClientOnboardingInput): Pro
 }
 
 /** Registers a staff update whose validator always refuses, readably (a refusal leaves no history). */
-function refuseStaffUpdate<Ret, Args extends unknown[]>(update: UpdateDefinition<Ret, Args>): void {
+function refuseStaffUpdate<Ret, Args extends unknown[]>(
+  update: UpdateDefinition<Ret, Args>,
+  reason: string,
+): void {
   setHandler(
     update,
     (..._args: Args): never => {
       throw new Error('unreachable: the validator refuses every staff update of this run');
     },
     {
-      validator: (..._args: Args): void => rejectUpdate(startedBeforeActions, 'started_before_staff_actions'),
+      validator: (..._args: Args): void => rejectUpdate(reason, 'started_before_staff_actions'),
     },
   );
 }

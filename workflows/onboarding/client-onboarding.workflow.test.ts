@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { forSystem } from '../../db/tenancy/tenant-context';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { Redis } from 'ioredis';
@@ -522,6 +522,54 @@ describe('client onboarding workflow', () => {
     });
     expect(entry).toMatchObject({ status: 'sent', attempts: 1 });
   });
+
+  it('shows a step that keeps failing as lastError, tries it again, and clears it once it succeeds', async () => {
+    const input = newInput(longWait);
+    let failures = 0;
+    const seen = await withWorker(
+      async (taskQueue) => {
+        const handle = await start(taskQueue, input);
+        await waitForStatus(handle, (s) => s.stage === 'awaiting_profile');
+        await submitProfile(handle, input);
+        const failing = await waitForStatus(handle, (s) => s.lastError !== null);
+        await handle.result();
+        return failing;
+      },
+      (activities) => ({
+        ...activities,
+        async saveClientProfile(args) {
+          // Every attempt of the first try fails (the activity's six retries), quickly.
+          if (failures < 6) {
+            failures += 1;
+            throw ApplicationFailure.create({
+              message: 'the database did not answer (simulated)',
+              nextRetryDelay: '20 milliseconds',
+            });
+          }
+          return activities.saveClientProfile(args);
+        },
+      }),
+    );
+
+    expect(seen).toMatchObject({
+      stage: 'awaiting_profile',
+      status: 'active',
+      lastError: {
+        activity: 'saveClientProfile',
+        message: 'the database did not answer (simulated)',
+        attempt: 1,
+      },
+    });
+    expect(failures).toBe(6);
+    const client = await forSystem(orm, 'test assertions').findOneOrFail(ClientEntity, {
+      id: input.clientId,
+    });
+    expect(client.profile?.legalName).toBe('Jordan Avery Lee');
+    const engagement = await forSystem(orm, 'test assertions').findOneOrFail(Engagement, {
+      id: input.engagementId,
+    });
+    expect(engagement).toMatchObject({ stage: 'completed', status: 'completed' });
+  }, 120_000);
 
   it('keeps the first profile when the client submits twice', async () => {
     const input = newInput(longWait);
