@@ -24,6 +24,7 @@ import {
   Compensations,
   EngagementCancellation,
   finishCancelled,
+  finishFailed,
   handleCancelEngagement,
 } from '../shared/cancellation';
 import { continueAsNewWith, shouldContinueAsNew } from '../shared/continue-as-new';
@@ -184,6 +185,10 @@ export async function monthlyCloseWorkflow(
 
   const compensations = new Compensations();
   const cancellation = new EngagementCancellation();
+  // A run a failure stops ends `failed` in the read model, with the reason on the timeline.
+  cancellation.onFailure((error) =>
+    finishFailed({ tracker, error, patchId: 'monthly-close-project-failure' }),
+  );
   handleCancelEngagement(cancellation, () =>
     finishedStages.has(tracker.stage)
       ? 'This close is already finished.'

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { EmailMessage } from '../../db/email/email-message.entity';
 import { Document } from '../../db/documents/document.entity';
 import { DocumentRequest } from '../../db/documents/document-request.entity';
@@ -444,6 +445,54 @@ describe('document intake workflow', () => {
       idempotencyKey: `${documentIntakeWorkflowId(outcome.engagementId)}:request`,
     });
     expect(entry).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('ends as failed, with the failing step and its reason on the timeline, when a step fails in a way no retry can fix', async () => {
+    const client = await h.newClient();
+    const engagementId = randomUUID();
+    const failure = await h.withWorkers(
+      async (queues) => {
+        const handle = await h.start(queues, {
+          clientId: client.clientId,
+          engagementId,
+          checklistType: 'document_intake',
+          clientKind: 'individual',
+          reminders: longWait,
+        });
+        const outcome = await handle.result().then(
+          () => null,
+          (error: unknown) => error,
+        );
+        await recordHistory(handle.workflowId, 'failed-step-recorded');
+        return outcome;
+      },
+      {
+        engagements: (activities) => ({
+          ...activities,
+          createChecklistItems: () =>
+            Promise.reject(
+              ApplicationFailure.create({
+                type: 'ChecklistRefused',
+                message: 'The checklist has an item the firm no longer offers',
+                nonRetryable: true,
+              }),
+            ),
+        }),
+      },
+    );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const engagement = await em().findOneOrFail(Engagement, { id: engagementId });
+    expect(engagement.status).toBe('failed');
+    const events = await em().find(
+      EngagementEvent,
+      { engagement: engagementId },
+      { orderBy: { occurredAt: 'asc' } },
+    );
+    expect(events.at(-1)).toMatchObject({
+      kind: 'failed',
+      message:
+        'The engagement stopped: createChecklistItems failed: The checklist has an item the firm no longer offers',
+    });
   });
 
   it('recognises a duplicate upload and does not read it twice', async () => {

@@ -22,6 +22,7 @@ import {
   continueAsNewWith,
   failureMessage,
   finishCancelled,
+  finishFailed,
   handleCancelEngagement,
   handleRetryFailedStep,
   newReminderProgress,
@@ -170,6 +171,8 @@ export async function documentIntakeWorkflow(
   const deadlines = new Deadlines(() => undefined, carried?.deadlines ?? []);
   const compensations = new Compensations();
   const cancellation = new EngagementCancellation();
+  // A run a failure stops ends `failed` in the read model, with the reason on the timeline.
+  cancellation.onFailure((error) => finishFailed({ tracker, error, patchId: 'intake-project-failure' }));
 
   // --- derived state ------------------------------------------------------------------------------
   const docsOf = (item: TItemState) => documents.filter((d) => d.requestId === item.requestId);

@@ -5,9 +5,12 @@
  */
 import {
   CancellationScope,
+  ContinueAsNew,
   allHandlersFinished,
   condition,
   isCancellation,
+  log,
+  patched,
   setHandler,
 } from '@temporalio/workflow';
 import {
@@ -88,6 +91,7 @@ export class EngagementCancellation {
   private requested: TCancellationRequest | null = null;
   private finished: TCancelEngagementResult | null = null;
   private scope: CancellationScope | null = null;
+  private failed: ((error: unknown) => Promise<void>) | null = null;
 
   get request(): TCancellationRequest | null {
     return this.requested;
@@ -104,6 +108,14 @@ export class EngagementCancellation {
     this.scope?.cancel();
   }
 
+  /**
+   * What to do when the body fails with anything but a cancellation (e.g. `finishFailed`), before the
+   * failure is rethrown.
+   */
+  onFailure(handler: (error: unknown) => Promise<void>): void {
+    this.failed = handler;
+  }
+
   async run<T>(body: () => Promise<T>): Promise<TRunOutcome<T>> {
     const scope = new CancellationScope({ cancellable: true });
     this.scope = scope;
@@ -111,7 +123,10 @@ export class EngagementCancellation {
     try {
       return { outcome: 'completed', value: await scope.run(body) };
     } catch (error) {
-      if (!isCancellation(error)) throw error;
+      if (!isCancellation(error)) {
+        await this.failed?.(error);
+        throw error;
+      }
       const external = this.requested === null;
       this.requested ??= {
         reason: 'Cancelled through Temporal (not from the engagement page)',
@@ -192,5 +207,40 @@ export async function finishCancelled<TStage extends string>(options: {
     cancellation.finish(result);
     await condition(allHandlersFinished);
     return result;
+  });
+}
+
+/**
+ * The end of an engagement a failure stopped (a business error no retry can fix, or a step that gave
+ * up after its attempts): the read model says `failed`, and the timeline says which step failed and
+ * why, so staff see it instead of an engagement that looks active forever. Register it with
+ * `cancellation.onFailure`: the run's failure is rethrown afterwards, so Temporal records it too.
+ * Cancellations and continue-as-new are left alone.
+ *
+ * `patchId` (e.g. `intake-project-failure`) guards the projection: a history that ended in a failure
+ * before it existed replays without it (queries on closed runs replay them).
+ */
+export async function finishFailed<TStage extends string>(options: {
+  tracker: EngagementTracker<TStage>;
+  error: unknown;
+  patchId: string;
+}): Promise<void> {
+  const { tracker, error } = options;
+  // Continuing as new ends a run by throwing too: that is no failure.
+  if (error instanceof ContinueAsNew || isCancellation(error) || !patched(options.patchId)) return;
+  await CancellationScope.nonCancellable(async () => {
+    const failure = tracker.status().lastError;
+    const what = failure ? `${failure.activity} failed: ${failure.message}` : failureMessage(error);
+    tracker.stopWaiting();
+    tracker.setDeadline(null);
+    try {
+      await tracker.moveTo(tracker.stage, 'failed', `The engagement stopped: ${what}`, {
+        status: 'failed',
+        dueAt: null,
+      });
+    } catch (projectionError) {
+      // The projection itself cannot be written: the original failure is what the run ends with.
+      log.error('could not record the failed engagement', { error: failureMessage(projectionError) });
+    }
   });
 }

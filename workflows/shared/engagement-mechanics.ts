@@ -8,6 +8,7 @@
  * | `getStatus` answer, stage projection     | `EngagementTracker` (`status()`, `moveTo`, `note`)       |
  * | a step that may fail for a while         | `tracker.attempt(name, fn)` (shows `lastError`)          |
  * | staff retry a failing step now           | `handleRetryFailedStep(tracker)` (`retryFailedStepUpdate`) |
+ * | a run a failure stopped ends `failed`    | `cancellation.onFailure(e => finishFailed(...))`         |
  * | client reminders, backoff, escalation    | `remindUntilDone` (+ `reminderIdempotencyKey`)           |
  * | due dates a signal re-plans              | `Deadlines` (`plan`, `hold`, `resume`, `next`)           |
  * | cancel with compensations                | `Compensations`, `EngagementCancellation`, `handleCancelEngagement`, `finishCancelled` |
@@ -56,6 +57,7 @@ export {
   Compensations,
   EngagementCancellation,
   finishCancelled,
+  finishFailed,
   handleCancelEngagement,
   type TCancellationRequest,
   type TCompensationReport,

@@ -26,6 +26,7 @@ import {
   Compensations,
   EngagementCancellation,
   finishCancelled,
+  finishFailed,
   handleCancelEngagement,
 } from '../shared/cancellation';
 import { continueAsNewWith, shouldContinueAsNew } from '../shared/continue-as-new';
@@ -239,6 +240,8 @@ export async function taxReturnWorkflow(
 
   const compensations = new Compensations();
   const cancellation = new EngagementCancellation();
+  // A run a failure stops ends `failed` in the read model, with the reason on the timeline.
+  cancellation.onFailure((error) => finishFailed({ tracker, error, patchId: 'tax-return-project-failure' }));
   handleCancelEngagement(cancellation, () =>
     finishedStages.has(tracker.stage)
       ? 'This return is already finished.'
