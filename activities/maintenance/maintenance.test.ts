@@ -60,6 +60,7 @@ import {
   platformMaintenanceWorkflowType,
   type TPlatformMaintenanceResult,
 } from '../../workflows/maintenance/platform-maintenance.contracts';
+import type { platformMaintenanceWorkflow } from '../../workflows/maintenance/platform-maintenance.workflow';
 import { createBillingActivities } from '../billing/billing.activities';
 import { maintenanceScheduleOptions, upsertMaintenanceSchedule } from './maintenance-schedule';
 
@@ -332,13 +333,16 @@ async function withWorker<T>(
 }
 
 async function runMaintenance(taskQueue: string, workflowId = `platform-maintenance-test-${randomUUID()}`) {
-  const result = await temporal.client.workflow.execute(platformMaintenanceWorkflowType, {
-    workflowId,
-    taskQueue,
-    args: [{}],
-    workflowExecutionTimeout: '5 minutes',
-  });
-  return { result: result as TPlatformMaintenanceResult, workflowId };
+  const result = await temporal.client.workflow.execute<typeof platformMaintenanceWorkflow>(
+    platformMaintenanceWorkflowType,
+    {
+      workflowId,
+      taskQueue,
+      args: [{}],
+      workflowExecutionTimeout: '5 minutes',
+    },
+  );
+  return { result, workflowId };
 }
 
 /** Writes a workflow's history for the replay test (run with CPA_RECORD_HISTORIES=1). */
