@@ -20,6 +20,7 @@ import {
   cancelEngagementUpdate,
   documentIntakeWorkflowId,
   getStatusQuery,
+  retryFailedStepUpdate,
   reviewDocumentUpdate,
   waiveItemUpdate,
   type TDocumentIntakeInput,
@@ -348,6 +349,11 @@ describe('document intake workflow', () => {
           }),
         ),
       ).toBe('Say in a few words why the engagement is cancelled');
+      expect(
+        await refusal(
+          ctx.handle.executeUpdate(retryFailedStepUpdate, { args: [{ byUserId: h.preparer.id }] }),
+        ),
+      ).toBe('Nothing is failing right now, so there is nothing to retry.');
 
       expect(await settledHistoryLength(ctx.handle)).toBe(before);
       const history = await ctx.handle.fetchHistory();
