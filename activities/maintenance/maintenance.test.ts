@@ -7,6 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
@@ -350,7 +351,10 @@ async function recordHistory(workflowId: string, name: string): Promise<void> {
   if (process.env.CPA_RECORD_HISTORIES !== '1') return;
   const folder = new URL('../../tests/histories/platform-maintenance/', import.meta.url);
   await mkdir(folder, { recursive: true });
-  await writeFile(new URL(`${name}.json`, folder), await decodedHistoryJSON(temporal.client, workflowId));
+  // Stack traces in failures name this machine's checkout: keep paths relative to the repository.
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const json = (await decodedHistoryJSON(temporal.client, workflowId)).replaceAll(root, '');
+  await writeFile(new URL(`${name}.json`, folder), json);
 }
 
 describe('platform maintenance workflow', () => {
