@@ -30,6 +30,7 @@ import { JSONToPayload, payloadToJSON } from '@temporalio/common/lib/proto-utils
 import { z } from 'zod';
 import { recordAuditEvent } from '../../../db/audit/record-audit-event';
 import { forTenant } from '../../../db/tenancy/tenant-context';
+import { KEY_ID_PATTERN } from '../../../lib/crypto/field-encryption';
 import {
   isEncryptedPayload,
   KEY_ID_METADATA_KEY,
@@ -99,13 +100,19 @@ async function readPayloads(request: Request): Promise<{ payloads: Payload[] } |
         `Expected { payloads: [{ metadata, data }] }: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
     };
   }
-  return { payloads: parsed.data.payloads.map((payload) => JSONToPayload(payload)) };
+  try {
+    return { payloads: parsed.data.payloads.map((payload) => JSONToPayload(payload)) };
+  } catch {
+    return { error: 'Expected { payloads: [{ metadata, data }] } with base64 metadata values and data.' };
+  }
 }
 
 function keyIdsOf(payloads: Payload[]): string[] {
   const ids = payloads
     .filter(isEncryptedPayload)
-    .map((payload) => new TextDecoder().decode(payload.metadata?.[KEY_ID_METADATA_KEY] ?? new Uint8Array()));
+    .map((payload) => new TextDecoder().decode(payload.metadata?.[KEY_ID_METADATA_KEY] ?? new Uint8Array()))
+    // Only well-formed key IDs go into the audit trail, never whatever text a request carried.
+    .map((keyId) => (KEY_ID_PATTERN.test(keyId) ? keyId : '(malformed)'));
   return [...new Set(ids)].sort();
 }
 
