@@ -594,6 +594,29 @@ describe('client onboarding staff actions', () => {
     expect(again.status).toBe(409);
     expect(again.body.message).toBe('This onboarding has already finished, so nothing can be changed.');
   });
+
+  it('shows the live status of other workflow engagements from the same shared query (a document intake)', async () => {
+    const form = await session.page('/app/engagements/intake/new');
+    const intakeId = /name="engagementId" value="([^"]+)"/.exec(form.html)?.[1] ?? '';
+    const started = await session.post('/app/engagements/intake/new', {
+      engagementId: intakeId,
+      clientId,
+      checklistType: 'document_intake',
+      taxYear: '',
+      period: '',
+      dueDate: '',
+    });
+    expect(locationOf(started)).toBe(`/app/engagements/${intakeId}`);
+    await waitUntil('the intake to ask the client', async () => {
+      const row = await forSystem(orm, 'test assertions').findOne(Engagement, { id: intakeId });
+      return row?.stage === 'collecting';
+    });
+    const text = visibleText((await session.page(`/app/engagements/${intakeId}`)).html);
+    expect(text).toMatch(/\d+ documents? from the checklist \(from the client\)/);
+    expect(text).toContain('0 of 1 sent');
+    expect(text).not.toContain('Temporal has no record of this workflow');
+    expect(text).not.toContain('Send a new portal link');
+  });
 });
 
 describe('tasks', () => {

@@ -97,6 +97,8 @@ export type TEngagementLiveState =
   | { kind: 'running'; runId: string; status: TEngagementStatusView | null }
   | { kind: 'closed'; runId: string; closeStatus: string; status: TEngagementStatusView | null }
   | { kind: 'not_found' }
+  /** The row was written without a workflow (demo seed data): its recorded history is all there is. */
+  | { kind: 'no_workflow' }
   | { kind: 'unavailable' };
 
 /** Why the page shows the stored read model instead of live details; null when live details are shown. */
@@ -120,6 +122,11 @@ function liveNote(state: TEngagementLiveState): TLiveNote | null {
       return {
         tone: 'warning',
         text: 'Temporal has no record of this workflow (it may have been removed after its retention period). Showing the last recorded state.',
+      };
+    case 'no_workflow':
+      return {
+        tone: 'info',
+        text: 'This engagement was recorded without a workflow (demo data), so there are no live reminders or deadlines. The page shows its recorded history.',
       };
     case 'unavailable':
       return {
@@ -178,7 +185,7 @@ async function readLiveState(engagement: {
     ];
     return closeStatus
       ? { kind: 'closed', runId: engagement.runId ?? '', closeStatus, status: null }
-      : { kind: 'not_found' };
+      : { kind: 'no_workflow' };
   }
   const { workflowId } = engagement;
   try {
