@@ -1,5 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import {
   DefaultLogger,
   NativeConnection,
@@ -7,7 +8,11 @@ import {
   bundleWorkflowCode,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { dataConverterFromEnv, fetchDecodedHistory } from '../../lib/temporal/data-converter';
+import {
+  dataConverterFromEnv,
+  decodeHistoryPayloads,
+  fetchDecodedHistory,
+} from '../../lib/temporal/data-converter';
 import { workflowsPath } from '../../workers/create-engagements-worker';
 
 function temporalAddress(): string {
@@ -74,6 +79,17 @@ export async function decodedHistoryJSON(
 
 export function connectWorker(): Promise<NativeConnection> {
   return NativeConnection.connect({ address: temporalAddress() });
+}
+
+/**
+ * A workflow's history with every payload decoded by the handle's client, for tests that read
+ * signal or activity payloads out of the history (they are encrypted as Temporal stores them).
+ */
+export async function decodedHistoryOf(handle: WorkflowHandle): Promise<History> {
+  return decodeHistoryPayloads(
+    await handle.fetchHistory(),
+    handle.client.options.loadedDataConverter.payloadCodecs,
+  );
 }
 
 const noop = (): void => undefined;

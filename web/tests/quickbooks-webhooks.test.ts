@@ -18,6 +18,7 @@ import { legacyEventId, signIntuitPayload } from '../../integrations/ledger/quic
 import { closeWorkflowIdFor, type TLedgerChanged } from '../../workflows/shared/ledger.contracts';
 import { approveInSandbox, sandboxAdmin, sandboxUrl } from './support/quickbooks-sandbox-admin';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
+import { decodedHistoryOf } from '../../tests/support/temporal';
 
 let platform: TestPlatform;
 let client: { id: string };
@@ -179,7 +180,7 @@ describe('QuickBooks webhooks', () => {
         error: `Signalled ${workflowId} (month from the transaction date).`,
       });
 
-      const history = await handle.fetchHistory();
+      const history = await decodedHistoryOf(handle);
       const signalled = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
       expect(signalled.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual([
         'ledgerChanged',

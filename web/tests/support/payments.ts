@@ -17,6 +17,7 @@ import { WebhookEvent, type IWebhookEvent } from '../../../db/webhooks/webhook-e
 import { createLocalPayments } from '../../../integrations/payments/local-payments';
 import { invoiceMetadataKeys } from '../../../integrations/payments/payments';
 import type { TInvoicePaid } from '../../../workflows/shared/payments.contracts';
+import { decodedHistoryOf } from '../../../tests/support/temporal';
 
 export function webhookSecret(): string {
   const secret = process.env.STRIPE_WEBHOOK_SECRET;
@@ -71,7 +72,7 @@ export function startSignalCollector(temporal: TemporalClient, workflowId: strin
 
 /** The `invoicePaid` signals a workflow has received, decoded. */
 export async function invoicePaidSignals(handle: WorkflowHandle): Promise<TInvoicePaid[]> {
-  const history = await handle.fetchHistory();
+  const history = await decodedHistoryOf(handle);
   return (history.events ?? []).flatMap((event) => {
     const attributes = event.workflowExecutionSignaledEventAttributes;
     if (attributes?.signalName !== 'invoicePaid') return [];
