@@ -512,6 +512,13 @@ describe('monthly close workflow', () => {
             },
           ],
         });
+        // The statement intake ended with the entered balance: past 100 events, the close continues as
+        // new while the difference is still open (waited for, so a loaded machine cannot resolve it first).
+        await waitFor(
+          () => temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe(),
+          (d) => d.status.name === 'CONTINUED_AS_NEW',
+          60_000,
+        );
         await handle.signal(ledgerChangedSignal, ledgerChanged(books, 'Purchase', fee.Id));
         const outcome = await handle.result();
         const firstRun = await temporal.client.workflow

@@ -227,7 +227,9 @@ export async function monthlyCloseWorkflow(
   const closeTask = async (key: string, outcome: 'done' | 'cancelled' = 'done') => {
     const taskId = state.tasks[key];
     if (!taskId) return;
-    await acts.closeStaffTask({ organizationId: input.organizationId, taskId, outcome });
+    await tracker.attempt('closeStaffTask', () =>
+      acts.closeStaffTask({ organizationId: input.organizationId, taskId, outcome }),
+    );
     tracker.untrackTask(taskId);
     delete state.tasks[key];
   };
@@ -448,7 +450,9 @@ export async function monthlyCloseWorkflow(
       if (answered > 0) await tracker.note('client_answered', `The client answered ${answered} question(s)`);
       for (const questionId of recorded.toWriteBack) await writeBack(questionId);
       state.counts = (
-        await acts.countCloseQuestions({ organizationId: input.organizationId, engagementId })
+        await tracker.attempt('countCloseQuestions', () =>
+          acts.countCloseQuestions({ organizationId: input.organizationId, engagementId }),
+        )
       ).counts;
       await settleCategorizeTasks();
     }
@@ -467,12 +471,14 @@ export async function monthlyCloseWorkflow(
       });
       await closeTask(`statement:${entry.index}`);
       if (state.intake.started && !state.intake.finished) {
-        await acts.waiveStatementRequest({
-          organizationId: input.organizationId,
-          engagementId,
-          index: entry.index,
-          byUserId: entry.byUserId,
-        });
+        await tracker.attempt('waiveStatementRequest', () =>
+          acts.waiveStatementRequest({
+            organizationId: input.organizationId,
+            engagementId,
+            index: entry.index,
+            byUserId: entry.byUserId,
+          }),
+        );
       }
       await tracker.note('statement_entered', `Closing balance of ${statement.name} entered by staff`);
       if (state.reconciliations.length > 0) await reconcile(entry.index);
@@ -656,19 +662,21 @@ export async function monthlyCloseWorkflow(
             progress: state.reminders,
             done: () => state.counts.open === 0 || state.next !== 'collecting',
             send: async ({ number, idempotencyKey }) => {
-              const sent = await acts.sendEngagementEmail({
-                organizationId: input.organizationId,
-                engagementId,
-                idempotencyKey,
-                to: { kind: 'client' },
-                email: {
-                  template: 'close_questions',
-                  periodLabel: label,
-                  questionCount: state.counts.open,
-                  questionsUrl: `/portal/close/${engagementId}/questions`,
-                  reminderNumber: number,
-                },
-              });
+              const sent = await tracker.attempt('sendEngagementEmail', () =>
+                acts.sendEngagementEmail({
+                  organizationId: input.organizationId,
+                  engagementId,
+                  idempotencyKey,
+                  to: { kind: 'client' },
+                  email: {
+                    template: 'close_questions',
+                    periodLabel: label,
+                    questionCount: state.counts.open,
+                    questionsUrl: `/portal/close/${engagementId}/questions`,
+                    reminderNumber: number,
+                  },
+                }),
+              );
               if (sent.sent)
                 await tracker.note('reminder_sent', `Question reminder ${number} emailed to the client`);
               return sent;
@@ -698,18 +706,20 @@ export async function monthlyCloseWorkflow(
         if (state.intake.finished && !state.intake.read) await readIntakeStatements();
         if (state.counts.total > asked) {
           // New questions: tell the client once per batch (the sent-log keys by the count asked so far).
-          const sent = await acts.sendEngagementEmail({
-            organizationId: input.organizationId,
-            engagementId,
-            idempotencyKey: `${workflowId}:questions:${state.counts.total}`,
-            to: { kind: 'client' },
-            email: {
-              template: 'close_questions',
-              periodLabel: label,
-              questionCount: state.counts.open,
-              questionsUrl: `/portal/close/${engagementId}/questions`,
-            },
-          });
+          const sent = await tracker.attempt('sendEngagementEmail', () =>
+            acts.sendEngagementEmail({
+              organizationId: input.organizationId,
+              engagementId,
+              idempotencyKey: `${workflowId}:questions:${state.counts.total}`,
+              to: { kind: 'client' },
+              email: {
+                template: 'close_questions',
+                periodLabel: label,
+                questionCount: state.counts.open,
+                questionsUrl: `/portal/close/${engagementId}/questions`,
+              },
+            }),
+          );
           asked = state.counts.total;
           if (!sent.sent) tracker.reminders.notSentReason = sent.notSentReason;
         }

@@ -280,7 +280,9 @@ export async function taxReturnWorkflow(
   const closeTask = async (purpose: TTaskPurpose): Promise<void> => {
     const taskId = state.tasks[purpose];
     if (!taskId) return;
-    await acts.closeStaffTask({ organizationId: input.organizationId, taskId, outcome: 'done' });
+    await tracker.attempt('closeStaffTask', () =>
+      acts.closeStaffTask({ organizationId: input.organizationId, taskId, outcome: 'done' }),
+    );
     tracker.untrackTask(taskId);
     delete state.tasks[purpose];
   };
@@ -896,13 +898,15 @@ export async function taxReturnWorkflow(
             review.decidedByUserId = value.byUserId;
           }
           await closeTask('review');
-          await acts.auditTaxReturnAction({
-            organizationId: input.organizationId,
-            engagementId,
-            byUserId: value.byUserId,
-            action: value.kind === 'approve' ? 'tax_return.approved' : 'tax_return.sent_back',
-            details: { round: review?.round ?? 0 },
-          });
+          await tracker.attempt('auditTaxReturnAction', () =>
+            acts.auditTaxReturnAction({
+              organizationId: input.organizationId,
+              engagementId,
+              byUserId: value.byUserId,
+              action: value.kind === 'approve' ? 'tax_return.approved' : 'tax_return.sent_back',
+              details: { round: review?.round ?? 0 },
+            }),
+          );
           if (value.kind === 'send_back') await openPreparation(value.text);
           else await requestApproval();
           break;
@@ -1008,11 +1012,13 @@ export async function taxReturnWorkflow(
           const filing = state.filing!;
           await closeTask('filing');
           for (const escalation of state.escalations) {
-            await acts.closeStaffTask({
-              organizationId: input.organizationId,
-              taskId: escalation.taskId,
-              outcome: 'done',
-            });
+            await tracker.attempt('closeStaffTask', () =>
+              acts.closeStaffTask({
+                organizationId: input.organizationId,
+                taskId: escalation.taskId,
+                outcome: 'done',
+              }),
+            );
             tracker.untrackTask(escalation.taskId);
           }
           for (const deadline of deadlines.state()) deadlines.clear(deadline.key);
