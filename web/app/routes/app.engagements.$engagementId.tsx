@@ -249,7 +249,9 @@ export default function EngagementPage() {
               <dd>
                 {live.reminders.escalated
                   ? 'Task created: the client did not answer the last reminder'
-                  : 'Not needed so far'}
+                  : engagement.status === 'active'
+                    ? 'Not needed so far'
+                    : 'Not needed'}
               </dd>
               <dt>Next deadline</dt>
               <dd>
