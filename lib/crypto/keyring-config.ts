@@ -11,66 +11,25 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseEnv } from '../env';
+import { createKeyring, decodeKey, KEY_BYTES, type Keyring, type TKeyringConfig } from './field-encryption';
 import {
-  createKeyring,
-  decodeKey,
-  KEY_BYTES,
-  KEY_ID_PATTERN,
-  type Keyring,
-  type TKeyringConfig,
-} from './field-encryption';
-
-const generateHint = `base64 of ${KEY_BYTES} random bytes (generate one: openssl rand -base64 ${KEY_BYTES})`;
-
-/** Splits `id:key,id:key` into entries; the key part is never echoed in messages. */
-function splitKeyList(list: string): { keyId: string; key: string }[] {
-  return list
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => {
-      const colon = entry.indexOf(':');
-      return colon < 0
-        ? { keyId: '', key: entry }
-        : { keyId: entry.slice(0, colon).trim(), key: entry.slice(colon + 1).trim() };
-    });
-}
-
-const ZKeyList = z
-  .string({ error: `must list the encryption keys as keyId:base64key pairs, comma-separated` })
-  .superRefine((list, ctx) => {
-    const entries = splitKeyList(list);
-    if (entries.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'must list at least one keyId:base64key pair' });
-    }
-    const seen = new Set<string>();
-    entries.forEach(({ keyId, key }, index) => {
-      const which = KEY_ID_PATTERN.test(keyId) ? `key "${keyId}"` : `entry ${index + 1}`;
-      if (!KEY_ID_PATTERN.test(keyId)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${which} needs a key ID of 1-64 letters, digits, "_" or "-" before a colon`,
-        });
-      } else if (seen.has(keyId)) {
-        ctx.addIssue({ code: 'custom', message: `${which} is listed twice` });
-      }
-      seen.add(keyId);
-      if (!decodeKey(key)) ctx.addIssue({ code: 'custom', message: `${which} is not ${generateHint}` });
-    });
-  });
+  activeKeyIdSchema,
+  formatKeyList,
+  generateKeyHint,
+  keyListRecord,
+  keyListSchema,
+  splitKeyList,
+} from './key-list';
 
 /** The three variables; checks name variables and key IDs, never key material. */
 export const ZKeyringEnv = z
   .object({
-    FIELD_ENCRYPTION_KEYS: ZKeyList,
-    FIELD_ENCRYPTION_ACTIVE_KEY: z
-      .string({ error: 'must name the key ID that encrypts new values' })
-      .trim()
-      .regex(KEY_ID_PATTERN, 'must be a key ID: 1-64 letters, digits, "_" or "-"'),
+    FIELD_ENCRYPTION_KEYS: keyListSchema('encryption keys'),
+    FIELD_ENCRYPTION_ACTIVE_KEY: activeKeyIdSchema('values'),
     FIELD_HASH_KEY: z
-      .string({ error: `must be ${generateHint}` })
+      .string({ error: `must be ${generateKeyHint}` })
       .trim()
-      .refine((key) => decodeKey(key) !== undefined, `must be ${generateHint}`),
+      .refine((key) => decodeKey(key) !== undefined, `must be ${generateKeyHint}`),
   })
   .superRefine((env, ctx) => {
     const entries = splitKeyList(env.FIELD_ENCRYPTION_KEYS);
@@ -100,7 +59,7 @@ export function keyringConfigFromEnv(
   const env = parseEnv(processName, ZKeyringEnv, source);
   return {
     activeKeyId: env.FIELD_ENCRYPTION_ACTIVE_KEY,
-    keys: Object.fromEntries(splitKeyList(env.FIELD_ENCRYPTION_KEYS).map(({ keyId, key }) => [keyId, key])),
+    keys: keyListRecord(env.FIELD_ENCRYPTION_KEYS),
     hashKey: env.FIELD_HASH_KEY,
   };
 }
@@ -125,9 +84,7 @@ export function generateKeyring(activeKeyId = 'local1'): TKeyringConfig {
 /** The environment variables that configure a keyring (to write to .data/dev.env or process.env). */
 export function keyringEnv(config: TKeyringConfig): TKeyringEnv {
   return {
-    FIELD_ENCRYPTION_KEYS: Object.entries(config.keys)
-      .map(([keyId, key]) => `${keyId}:${key}`)
-      .join(','),
+    FIELD_ENCRYPTION_KEYS: formatKeyList(config.keys),
     FIELD_ENCRYPTION_ACTIVE_KEY: config.activeKeyId,
     FIELD_HASH_KEY: config.hashKey,
   };

@@ -13,25 +13,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { decodeKey, KEY_BYTES, KEY_ID_PATTERN } from '../crypto/field-encryption';
+import { decodeKey, KEY_BYTES } from '../crypto/field-encryption';
+import {
+  activeKeyIdSchema,
+  formatKeyList,
+  keyListRecord,
+  keyListSchema,
+  splitKeyList,
+} from '../crypto/key-list';
 import { parseEnv } from '../env';
 import type { TPayloadKeysConfig } from './payload-codec';
-
-const generateHint = `base64 of ${KEY_BYTES} random bytes (generate one: openssl rand -base64 ${KEY_BYTES})`;
-
-/** Splits `id:key,id:key` into entries; the key part is never echoed in messages. */
-function splitKeyList(list: string): { keyId: string; key: string }[] {
-  return list
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => {
-      const colon = entry.indexOf(':');
-      return colon < 0
-        ? { keyId: '', key: entry }
-        : { keyId: entry.slice(0, colon).trim(), key: entry.slice(colon + 1).trim() };
-    });
-}
 
 /** The field-encryption keys in the same environment, which the payload keys must not repeat. */
 function fieldKeysIn(source: Record<string, string | undefined>): Buffer[] {
@@ -40,36 +31,10 @@ function fieldKeysIn(source: Record<string, string | undefined>): Buffer[] {
   return [...keys, hashKey].filter((key): key is Buffer => key !== undefined);
 }
 
-const ZPayloadKeyList = z
-  .string({ error: 'must list the Temporal payload keys as keyId:base64key pairs, comma-separated' })
-  .superRefine((list, ctx) => {
-    const entries = splitKeyList(list);
-    if (entries.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'must list at least one keyId:base64key pair' });
-    }
-    const seen = new Set<string>();
-    entries.forEach(({ keyId, key }, index) => {
-      const which = KEY_ID_PATTERN.test(keyId) ? `key "${keyId}"` : `entry ${index + 1}`;
-      if (!KEY_ID_PATTERN.test(keyId)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${which} needs a key ID of 1-64 letters, digits, "_" or "-" before a colon`,
-        });
-      } else if (seen.has(keyId)) {
-        ctx.addIssue({ code: 'custom', message: `${which} is listed twice` });
-      }
-      seen.add(keyId);
-      if (!decodeKey(key)) ctx.addIssue({ code: 'custom', message: `${which} is not ${generateHint}` });
-    });
-  });
-
 /** The two variables, to spread into a process's env schema (web, worker). */
 export const payloadKeysEnvShape = {
-  TEMPORAL_PAYLOAD_KEYS: ZPayloadKeyList,
-  TEMPORAL_PAYLOAD_ACTIVE_KEY: z
-    .string({ error: 'must name the key ID that encrypts new Temporal payloads' })
-    .trim()
-    .regex(KEY_ID_PATTERN, 'must be a key ID: 1-64 letters, digits, "_" or "-"'),
+  TEMPORAL_PAYLOAD_KEYS: keyListSchema('Temporal payload keys'),
+  TEMPORAL_PAYLOAD_ACTIVE_KEY: activeKeyIdSchema('Temporal payloads'),
 };
 
 /**
@@ -119,7 +84,7 @@ export function payloadKeysFromEnv(
   );
   return {
     activeKeyId: env.TEMPORAL_PAYLOAD_ACTIVE_KEY,
-    keys: Object.fromEntries(splitKeyList(env.TEMPORAL_PAYLOAD_KEYS).map(({ keyId, key }) => [keyId, key])),
+    keys: keyListRecord(env.TEMPORAL_PAYLOAD_KEYS),
   };
 }
 
@@ -134,9 +99,7 @@ export function generatePayloadKeys(activeKeyId = 'local1'): TPayloadKeysConfig 
 /** The environment variables that configure payload keys (for .data/dev.env or process.env). */
 export function payloadKeysEnv(config: TPayloadKeysConfig): TPayloadKeysEnv {
   return {
-    TEMPORAL_PAYLOAD_KEYS: Object.entries(config.keys)
-      .map(([keyId, key]) => `${keyId}:${key}`)
-      .join(','),
+    TEMPORAL_PAYLOAD_KEYS: formatKeyList(config.keys),
     TEMPORAL_PAYLOAD_ACTIVE_KEY: config.activeKeyId,
   };
 }
