@@ -189,6 +189,24 @@ const matrix: Record<string, TCase[]> = {
       expect: staff(allStaff, 'answered'),
     },
   ],
+  'app.engagements.$engagementId_.onboarding.tsx': [
+    {
+      method: 'POST',
+      path: (f) => `/app/engagements/${f.petes.onboardingId}/onboarding`,
+      form: () => ({}),
+      // A resource route: it answers an incomplete form with its message (JSON).
+      expect: staff(allStaff, 'answered'),
+    },
+  ],
+  'app.engagements.$engagementId_.retry.tsx': [
+    {
+      method: 'POST',
+      path: (f) => `/app/engagements/${f.petes.taxReturnId}/retry`,
+      form: () => ({}),
+      // A resource route: it answers an incomplete form with its message (JSON).
+      expect: staff(allStaff, 'answered'),
+    },
+  ],
   'app.engagements.intake.new.tsx': [
     { method: 'GET', path: () => '/app/engagements/intake/new', expect: staff(['owner', 'manager']) },
     {

@@ -19,9 +19,30 @@ export interface TEngagementRow {
   stage: string;
   progress: number;
   updated: string;
+  /** Why a failed engagement stopped (its last timeline event); null unless it failed. */
+  failureReason: string | null;
 }
 
-function toRow(engagement: IEngagement, format: TDateFormat): TEngagementRow {
+/** The last timeline event of each failed engagement among these: it names the step and the reason. */
+async function failureReasons(em: EntityManager, engagements: IEngagement[]): Promise<Map<string, string>> {
+  const failed = engagements.filter((e) => e.status === 'failed');
+  const reasons = new Map<string, string>();
+  for (const engagement of failed) {
+    const last = await em.findOne(
+      EngagementEvent,
+      { engagement: engagement.id, organization: engagement.organization.id },
+      { orderBy: { occurredAt: 'desc', id: 'desc' } },
+    );
+    reasons.set(engagement.id, last?.message ?? 'The workflow stopped without recording why.');
+  }
+  return reasons;
+}
+
+function toRow(
+  engagement: IEngagement,
+  format: TDateFormat,
+  reasons: ReadonlyMap<string, string>,
+): TEngagementRow {
   return {
     id: engagement.id,
     title: engagement.title,
@@ -31,6 +52,7 @@ function toRow(engagement: IEngagement, format: TDateFormat): TEngagementRow {
     stage: stageLabel(engagement.type, engagement.stage),
     progress: engagement.progress,
     updated: format.relative(engagement.updatedAt),
+    failureReason: reasons.get(engagement.id) ?? null,
   };
 }
 
@@ -55,8 +77,9 @@ export async function listEngagements(
     limit: engagementsPageSize,
   });
   await em.populate(page.items, ['client']);
+  const reasons = await failureReasons(em, page.items);
   return {
-    rows: page.items.map((engagement) => toRow(engagement, input.format)),
+    rows: page.items.map((engagement) => toRow(engagement, input.format, reasons)),
     nextCursor: page.nextCursor,
   };
 }
@@ -71,7 +94,8 @@ export async function recentEngagements(
     { $and: [{ organization: input.organizationId }, engagementCondition(input.visibility)] },
     { populate: ['client'], orderBy: { updatedAt: 'desc', id: 'desc' }, limit: input.limit },
   );
-  return engagements.map((engagement) => toRow(engagement, input.format));
+  const reasons = await failureReasons(em, engagements);
+  return engagements.map((engagement) => toRow(engagement, input.format, reasons));
 }
 
 /**

@@ -2,7 +2,7 @@
  * What the staff actions of every engagement workflow share on the web side: reading a workflow's
  * live `getStatus`, sending an update and turning its refusal into the workflow's own sentence, the
  * money fields of their forms, and the action route itself (find the engagement, check the form and
- * the role, answer as JSON with a status). The tax return, monthly close and intake routes use it.
+ * the role, answer as JSON with a status). Every engagement panel's route and "Retry now" use it.
  */
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -10,7 +10,11 @@ import { z } from 'zod';
 import type { TEngagementType } from '../../../db/engagements/engagement.entity';
 import { AppError, isAppError } from '../../../lib/errors';
 import { isUuid } from '../../../lib/ids';
-import { updateRejectionMessage } from '../../../workflows/shared/engagement.contracts';
+import {
+  retryFailedStepUpdate,
+  updateRejectionMessage,
+} from '../../../workflows/shared/engagement.contracts';
+import { stepInWords } from './failing-step';
 import { can, type TStaffAction } from '../auth/permissions.server';
 import type { TStaff } from '../auth/guards.server';
 import { notFound, staffRoute } from '../http/route.server';
@@ -143,7 +147,8 @@ export interface TEngagementActionContext {
 export function engagementActionRoute<TForm extends { intent: string }>(
   args: ActionFunctionArgs,
   spec: {
-    type: TEngagementType;
+    /** The engagement type(s) this route serves; any other answers 404. */
+    type: TEngagementType | readonly TEngagementType[];
     schema: z.ZodType<TForm, Record<string, unknown>>;
     needs: Record<TForm['intent'], TStaffAction>;
     run: (input: TForm, ctx: TEngagementActionContext) => Promise<Response>;
@@ -157,7 +162,8 @@ export function engagementActionRoute<TForm extends { intent: string }>(
       engagementId,
       visibility,
     });
-    if (!engagement || engagement.type !== spec.type) notFound('This engagement');
+    const types: readonly TEngagementType[] = typeof spec.type === 'string' ? [spec.type] : spec.type;
+    if (!engagement || !types.includes(engagement.type)) notFound('This engagement');
 
     const form = await args.request.formData();
     const rawIntent = form.get('intent');
@@ -182,4 +188,18 @@ export function engagementActionRoute<TForm extends { intent: string }>(
       throw error;
     }
   });
+}
+
+/**
+ * Staff try the step an engagement keeps failing at again now (`retryFailedStep`). Refused in the
+ * workflow's words when nothing is failing ("Nothing is failing right now, …").
+ */
+export async function retryFailedStep(
+  workflowId: string,
+  input: { byUserId: string },
+): Promise<{ message: string }> {
+  const result = await updateWorkflow('retry failed step', workflowId, (handle) =>
+    handle.executeUpdate(retryFailedStepUpdate, { args: [{ byUserId: input.byUserId }] }),
+  );
+  return { message: `${stepInWords(result.activity)}: trying again now.` };
 }

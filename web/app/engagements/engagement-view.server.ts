@@ -18,6 +18,7 @@ import { callTemporal, temporalUiUrl } from '../temporal/temporal.server';
 import type { TEngagementVisibility } from '../auth/permissions.server';
 import type { TDateFormat } from '../ui/dates.server';
 import { engagementOpenTasks, engagementTimeline, findEngagement } from './engagement-queries.server';
+import { stepInWords, type TFailingStep } from './failing-step';
 import { engagementTypeLabels, isOnboardingStage, stageLabel, stageSteps } from './stages.server';
 
 const readTimeoutMs = 3_000;
@@ -39,14 +40,38 @@ export interface TLiveDetails {
   };
   nextDeadline: (TWhen & { label: string }) | null;
   openTasks: { taskId: string; title: string; assigneeRole: string | null }[];
-  lastError: { activity: string; message: string; attempt: number; at: TWhen } | null;
+  /** The step the workflow keeps failing at (`lastError`), in words. */
+  failingStep: TFailingStep | null;
   cancellation: { reason: string; by: string | null; at: TWhen } | null;
+}
+
+/** Engagement types whose workflow takes `retryFailedStep` (onboarding does not yet). */
+const retryableTypes = new Set(['document_intake', 'tax_return', 'monthly_close']);
+
+function failingStep(
+  status: TEngagementStatusView,
+  format: TDateFormat,
+  running: boolean,
+): TFailingStep | null {
+  const failure = status.lastError;
+  if (!failure) return null;
+  const retryAt = running && failure.retryAt ? new Date(failure.retryAt) : null;
+  return {
+    step: stepInWords(failure.activity),
+    message: failure.message,
+    attempt: failure.attempt,
+    nextTry: retryAt ? format.relative(retryAt) : null,
+    // Without a retry time, a run that still goes is trying the step again; any other has given up.
+    gaveUp: !retryAt && (!running || status.status !== 'active'),
+    retryable: retryAt !== null && retryableTypes.has(status.type),
+  };
 }
 
 function liveDetails(
   status: TEngagementStatusView,
   format: TDateFormat,
   names: ReadonlyMap<string, string>,
+  running = true,
 ): TLiveDetails {
   const when = (iso: string): TWhen => {
     const date = new Date(iso);
@@ -67,7 +92,7 @@ function liveDetails(
       ? { label: status.nextDeadline.label, ...when(status.nextDeadline.at) }
       : null,
     openTasks: status.openTasks.map((t) => ({ ...t })),
-    lastError: status.lastError ? { ...status.lastError, at: when(status.lastError.at) } : null,
+    failingStep: failingStep(status, format, running),
     cancellation: status.cancellation
       ? {
           reason: status.cancellation.reason,
@@ -234,11 +259,14 @@ export async function engagementView(
   const { format } = input;
   const live = await readLiveState(engagement);
   const status = live.kind === 'running' ? live.status : null;
-  // A cancelled run still answers its query for a while: its cancellation is worth showing.
-  const shown = status ?? (live.kind === 'closed' && live.status?.cancellation ? live.status : null);
+  // A closed run still answers its query for a while: its cancellation, or the step it gave up on, is worth showing.
+  const shown =
+    status ??
+    (live.kind === 'closed' && (live.status?.cancellation || live.status?.lastError) ? live.status : null);
   const stage = status?.stage ?? engagement.stage;
   const completed = engagement.status === 'completed' || stage === 'completed';
   const runId = (live.kind === 'running' || live.kind === 'closed' ? live.runId : engagement.runId) || null;
+  const timeline = await engagementTimeline(em, { ...input, type: engagement.type });
 
   return {
     pending: false as const,
@@ -259,7 +287,7 @@ export async function engagementView(
       completed: engagement.completedAt ? format.dateTime(engagement.completedAt) : null,
     },
     steps: stageSteps(engagement.type, stage, completed),
-    live: shown ? liveDetails(shown, format, await staffNames(em, shown)) : null,
+    live: shown ? liveDetails(shown, format, await staffNames(em, shown), shown === status) : null,
     /** Whether the onboarding's staff actions (cancel, new link) apply now. */
     onboardingActions:
       engagement.type === 'client_onboarding' && status !== null && status.status === 'active'
@@ -270,10 +298,16 @@ export async function engagementView(
     liveNote:
       (engagement.type === 'document_intake' &&
         engagement.workflowId === documentIntakeWorkflowId(engagement.id)) ||
-      shown?.cancellation
+      shown?.cancellation ||
+      engagement.status === 'failed'
         ? null
         : liveNote(live),
-    timeline: await engagementTimeline(em, { ...input, type: engagement.type }),
+    timeline,
+    /** Why a failed engagement stopped: its last timeline event names the step and the reason. */
+    failure:
+      engagement.status === 'failed'
+        ? { reason: timeline[0]?.message ?? 'The workflow stopped without recording why.' }
+        : null,
     tasks: await engagementOpenTasks(em, input),
     workflowId: engagement.workflowId,
     // Only a workflow Temporal ran (or still runs) has a page there; seeded history does not.
@@ -330,6 +364,7 @@ export async function pendingEngagementView(input: {
     onboardingActions: null,
     liveNote: note,
     timeline: [],
+    failure: null,
     tasks: [],
     workflowId,
     temporalUiUrl: temporalUiUrl(workflowId, live.runId),

@@ -3,6 +3,7 @@
  * documents with what was read from them (confidence and page per field), and what staff can do now.
  * Built from the intake workflow's live status when it runs, from the read model otherwise.
  */
+import { stepInWords } from '../engagements/failing-step';
 import { recordDocumentAccess } from '../../../db/audit/record-document-access';
 import type { TActor } from '../../../db/audit/actor';
 import { Document, type IDocument, type TExtractedField } from '../../../db/documents/document.entity';
@@ -238,7 +239,7 @@ export async function intakePanel(
             ? `${status.nextDeadline.label}: ${when(status.nextDeadline.at)}`
             : null,
           lastError: status.lastError
-            ? `${status.lastError.activity} failed (attempt ${status.lastError.attempt}): ${status.lastError.message}`
+            ? `${stepInWords(status.lastError.activity)} keeps failing (attempt ${status.lastError.attempt}): ${status.lastError.message}`
             : null,
         }
       : null,

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { engagementView, pendingEngagementView } from '../engagements/engagement-view.server';
+import { FailingStepNotice } from '../engagements/failing-step-notice';
 import { can } from '../auth/permissions.server';
 import { OnboardingPanel } from '../onboarding/onboarding-panel';
 import { Membership } from '../../../db/users/membership.entity';
@@ -102,7 +103,15 @@ export async function loader(args: LoaderFunctionArgs) {
               : null,
         }
       : null;
-    return { ...view, intake, taxReturn, close, retrying, onboarding };
+    return {
+      ...view,
+      intake,
+      taxReturn,
+      close,
+      retrying,
+      onboarding,
+      canWork: can(staff.role, 'engagements.work'),
+    };
   });
 }
 
@@ -120,6 +129,7 @@ export default function EngagementPage() {
     close,
     retrying,
     onboarding,
+    canWork,
   } = view;
   useLiveRevalidation(view.pending ? null : `/app/engagements/${engagement.id}/events`);
   usePolling(view.pending, 1_500);
@@ -195,10 +205,17 @@ export default function EngagementPage() {
           {`Cancelled ${live.cancellation.at.at}${live.cancellation.by ? ` by ${live.cancellation.by}` : ''}: ${live.cancellation.reason}`}
         </Notice>
       ) : null}
-      {live?.lastError ? (
-        <Notice tone="warning">
-          {`“${live.lastError.activity}” keeps failing (attempt ${live.lastError.attempt}, last ${live.lastError.at.relative}): ${live.lastError.message}. The workflow tries again by itself.`}
-        </Notice>
+      {view.failure ? (
+        <div className="alert alert-danger" role="status">
+          {`This engagement failed: ${view.failure.reason}`}
+        </div>
+      ) : null}
+      {live?.failingStep ? (
+        <FailingStepNotice
+          engagementId={engagement.id}
+          failing={live.failingStep}
+          canRetry={canWork && engagement.status === 'active'}
+        />
       ) : null}
       {retrying.map((r, index) => (
         <Notice key={`${r.activity}-${index}`} tone="warning">
@@ -219,7 +236,9 @@ export default function EngagementPage() {
                     ? 'Nothing: this engagement is complete.'
                     : engagement.status === 'cancelled'
                       ? 'Nothing: this engagement was cancelled.'
-                      : 'Nothing: the workflow is working on the next step.'}
+                      : engagement.status === 'failed'
+                        ? 'Nothing: this engagement failed.'
+                        : 'Nothing: the workflow is working on the next step.'}
               </dd>
               {live.waitingFor ? (
                 <>

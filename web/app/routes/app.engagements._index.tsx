@@ -69,7 +69,12 @@ export default function Engagements() {
                       {engagement.status === 'active' ? (
                         engagement.stage
                       ) : (
-                        <StatusBadge status={engagement.status} />
+                        <>
+                          <StatusBadge status={engagement.status} />
+                          {engagement.failureReason ? (
+                            <span className="item-meta engagement-failure">{engagement.failureReason}</span>
+                          ) : null}
+                        </>
                       )}
                     </td>
                     <td>

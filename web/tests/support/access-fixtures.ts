@@ -42,6 +42,8 @@ export interface TClientThings {
   taxReturnId: string;
   /** A monthly close engagement of the same client, with the same people. */
   closeId: string;
+  /** A client onboarding engagement of the same client, with the same people. */
+  onboardingId: string;
 }
 
 export interface TAccessFixtures {
@@ -135,7 +137,16 @@ function clientThings(
     preparerId: input.preparerId ?? null,
     reviewerId: input.reviewerId ?? null,
   });
-  rows.engagements.push(engagement, taxReturn, close);
+  const onboarding = buildEngagement(ctx, {
+    organizationId,
+    client,
+    type: 'client_onboarding',
+    stage: 'awaiting_profile',
+    status: 'active',
+    preparerId: input.preparerId ?? null,
+    reviewerId: input.reviewerId ?? null,
+  });
+  rows.engagements.push(engagement, taxReturn, close, onboarding);
   rows.documents.push(document);
   rows.invoices.push(invoice);
   rows.tasks.push(task, doneTask);
@@ -150,6 +161,7 @@ function clientThings(
     doneTaskId: doneTask.id,
     taxReturnId: taxReturn.id,
     closeId: close.id,
+    onboardingId: onboarding.id,
   };
 }
 
