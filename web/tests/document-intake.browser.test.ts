@@ -4,10 +4,10 @@
  * workflow's sentence, and an accept with a corrected amount updates the page without a reload.
  * Set CPA_SCREENSHOT_DIR to keep screenshots of the page.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchTestBrowser } from './support/browser';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contact } from '../../db/clients/contact.entity';
@@ -31,7 +31,6 @@ import {
 import { taskQueues } from '../../workflows/shared/task-queues';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const manager = demoLogins.find((login) => login.role === 'manager')!;
 
 let platform: TestPlatform;
@@ -55,8 +54,6 @@ function watch(page: Page): void {
 }
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath))
-    throw new Error(`Chromium is not installed at ${chromiumPath} (set CHROMIUM_PATH).`);
   platform = await startTestPlatform({
     name: 'intake browser',
     reminders: { intervalsSeconds: [30 * 86_400], followUpAfterSeconds: 30 * 86_400 },
@@ -74,17 +71,7 @@ beforeAll(async () => {
     shutdownGraceTime: '1 second',
   });
   documentsRun = documentsWorker.run().finally(() => connection.close());
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {

@@ -4,15 +4,14 @@
  * page's policy is swapped for the production one). The email's inline styles must still apply,
  * because the frame loads a document with a policy of its own, and nothing in the frame may run.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchTestBrowser } from './support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoLogins } from '../../db/seed/demo-logins';
 import { HttpSession, signInStaff } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const manager = demoLogins.find((login) => login.role === 'manager')!;
 const longWait = 30 * 86_400;
 
@@ -21,24 +20,13 @@ let browser: Browser;
 let staff: HttpSession;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}`);
   platform = await startTestPlatform({
     name: 'email preview browser',
     reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
   });
   staff = new HttpSession(platform.web.url);
   await signInStaff(staff, manager);
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {

@@ -4,11 +4,12 @@
  * the platform's own /webhooks/stripe, the invoice paid, the payment recorded once (even when the
  * webhook is delivered again) and the engagement's workflow told.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchTestBrowser } from './support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBillingActivities } from '../../activities/billing/billing.activities';
 import { Invoice } from '../../db/billing/invoice.entity';
@@ -31,7 +32,6 @@ import {
 } from './support/payments';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshotsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../screenshots');
 
 let platform: TestPlatform;
@@ -40,26 +40,11 @@ const collectors: WorkflowHandle[] = [];
 const browserProblems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium is not installed at ${chromiumPath}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
-    );
-  }
   platform = await startTestPlatform({
     name: 'local payment',
     reminders: { intervalsSeconds: [86_400], followUpAfterSeconds: 86_400 },
   });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchTestBrowser();
   mkdirSync(screenshotsDir, { recursive: true });
 }, 120_000);
 

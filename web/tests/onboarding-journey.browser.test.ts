@@ -5,10 +5,11 @@
  * the staff page, never reloaded, shows each change and finally "Onboarding complete".
  */
 import { forSystem } from '../../db/tenancy/tenant-context';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchTestBrowser } from './support/browser';
 import { Client } from '../../db/clients/client.entity';
 import { Engagement } from '../../db/engagements/engagement.entity';
 import { demoLogins } from '../../db/seed/demo-logins';
@@ -16,7 +17,6 @@ import { totpCode } from '../../lib/crypto/totp';
 import { portalLinkIn, waitForEmails } from '../../tests/support/mailbox';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const owner = demoLogins.find((login) => login.role === 'owner')!;
 
 let platform: TestPlatform;
@@ -65,27 +65,12 @@ async function signIn(page: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium is not installed at ${chromiumPath}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
-    );
-  }
   // One reminder after 2 s and the follow-up 2 s later, so the test sees both happen.
   platform = await startTestPlatform({
     name: 'browser journey',
     reminders: { intervalsSeconds: [2], followUpAfterSeconds: 2 },
   });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {

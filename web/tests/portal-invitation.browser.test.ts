@@ -3,10 +3,10 @@
  * phone-sized screen: staff send the invitation from the client page, the client opens the emailed
  * link (read from the mail capture), creates a password, signs out and signs back in with it.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchTestBrowser } from './support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../db/audit/audit-event.entity';
 import { buildClient, buildContact, seedContext } from '../../db/seed/factories';
@@ -17,7 +17,6 @@ import { portalLinkIn, waitForEmails } from '../../tests/support/mailbox';
 import { HttpSession, signInStaff } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const owner = demoLogins.find((login) => login.role === 'owner')!;
 const longWait = 30 * 86_400;
 const password = 'copper kettle meadow 19';
@@ -50,26 +49,11 @@ async function fitsTheScreen(page: Page): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium is not installed at ${chromiumPath}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
-    );
-  }
   platform = await startTestPlatform({
     name: 'portal invitation browser',
     reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
   });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {

@@ -4,8 +4,8 @@
  * platform's check answers on the page: received, or refused with the reason.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchTestBrowser } from './support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../db/audit/actor';
 import { createClient } from '../../db/clients/create-client';
@@ -17,7 +17,6 @@ import { forTenant } from '../../db/tenancy/tenant-context';
 import { samplePdf, samplePng } from '../../integrations/storage/testing/sample-files';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const longWait = 30 * 86_400;
 
 let platform: TestPlatform;
@@ -34,26 +33,11 @@ function watch(page: Page): void {
 }
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium is not installed at ${chromiumPath}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
-    );
-  }
   platform = await startTestPlatform({
     name: 'browser uploads',
     reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
   });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {

@@ -4,9 +4,9 @@
  * emailed link on a phone-sized screen, sets a name and password, adds the authenticator by its key,
  * confirms with a code, sees the recovery codes once and lands in the app.
  */
-import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchTestBrowser } from './support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../db/audit/audit-event.entity';
 import { demoLogins } from '../../db/seed/demo-logins';
@@ -15,7 +15,6 @@ import { totpCode } from '../../lib/crypto/totp';
 import { waitForEmails } from '../../tests/support/mailbox';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const owner = demoLogins.find((login) => login.role === 'owner')!;
 
 let platform: TestPlatform;
@@ -33,26 +32,11 @@ function watch(page: Page, label: string): void {
 }
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium is not installed at ${chromiumPath}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
-    );
-  }
   platform = await startTestPlatform({
     name: 'staff auth browser',
     reminders: { intervalsSeconds: [30 * 86_400], followUpAfterSeconds: 30 * 86_400 },
   });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {
