@@ -59,8 +59,9 @@ async function pageUntil(path: string, pattern: RegExp, timeoutMs = 120_000): Pr
   let text = '';
   while (Date.now() < deadline) {
     const page = await session.page(path);
-    expect(page.status).toBe(200);
-    text = visibleText(page.html);
+    // Right after the start, the first activity may not have written the engagement yet (404).
+    expect([200, 404]).toContain(page.status);
+    text = page.status === 200 ? visibleText(page.html) : '';
     if (pattern.test(text)) return text;
     await sleep(1_000);
   }
@@ -122,14 +123,14 @@ describe('a step that keeps failing, on the engagement page', () => {
     expect(path).toBe(`/app/engagements/${engagementId}`);
 
     // The activity's own retries come first (about half a minute), then the workflow shows the failure.
+    // Under load the first pause may already be over: a later attempt reads the same way.
     const text = await pageUntil(
       path,
-      /Sending the email keeps failing: .+ — attempt 1, next try in \d+ seconds/,
+      /Sending the email keeps failing: .*451.* — attempt \d+, next try (in \d+ (seconds?|minutes?)|any moment now)/,
     );
-    expect(text).toMatch(/Sending the email keeps failing: .*451.* — attempt 1, next try/);
     expect(text).toContain('Retry now');
     // The intake panel names the same step in words.
-    expect(text).toMatch(/Sending the email keeps failing \(attempt 1\): .*451/);
+    expect(text).toMatch(/Sending the email keeps failing \(attempt \d+\): .*451/);
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addCookies([

@@ -48,6 +48,14 @@ export interface TLiveDetails {
 /** Engagement types whose workflow takes `retryFailedStep` (onboarding does not yet). */
 const retryableTypes = new Set(['document_intake', 'tax_return', 'monthly_close']);
 
+/** "in 25 seconds" (the page's relative times round anything under a minute to "just now"). */
+function nextTryIn(retryAt: Date, format: TDateFormat): string {
+  const seconds = Math.round((retryAt.getTime() - Date.now()) / 1_000);
+  if (seconds <= 0) return 'any moment now';
+  if (seconds < 60) return seconds === 1 ? 'in 1 second' : `in ${seconds} seconds`;
+  return format.relative(retryAt);
+}
+
 function failingStep(
   status: TEngagementStatusView,
   format: TDateFormat,
@@ -60,7 +68,7 @@ function failingStep(
     step: stepInWords(failure.activity),
     message: failure.message,
     attempt: failure.attempt,
-    nextTry: retryAt ? format.relative(retryAt) : null,
+    nextTry: retryAt ? nextTryIn(retryAt, format) : null,
     // Without a retry time, a run that still goes is trying the step again; any other has given up.
     gaveUp: !retryAt && (!running || status.status !== 'active'),
     retryable: retryAt !== null && retryableTypes.has(status.type),
@@ -279,7 +287,10 @@ export async function engagementView(
       stageLabel: stageLabel(engagement.type, stage),
       progress: status?.progress ?? engagement.progress,
       waitingFor:
-        engagement.waitingFor ?? (completed ? 'Nothing: this engagement is complete.' : 'Nothing right now.'),
+        engagement.status === 'failed'
+          ? 'Nothing: this engagement failed.'
+          : (engagement.waitingFor ??
+            (completed ? 'Nothing: this engagement is complete.' : 'Nothing right now.')),
       clientId: engagement.client.id,
       clientName: engagement.client.displayName,
       started: format.dateTime(engagement.createdAt),
