@@ -62,7 +62,8 @@ function failingStep(
   running: boolean,
 ): TFailingStep | null {
   const failure = status.lastError;
-  if (!failure) return null;
+  // A run cancelled while a step was failing did not give up on it: its cancellation is the news.
+  if (!failure || (!running && status.cancellation)) return null;
   const retryAt = running && failure.retryAt ? new Date(failure.retryAt) : null;
   return {
     step: stepInWords(failure.activity),
