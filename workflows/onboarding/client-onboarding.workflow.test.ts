@@ -40,7 +40,11 @@ import {
   type TOnboardingStatusView,
   type TReminderSchedule,
 } from './client-onboarding.contracts';
-import { reminderIdempotencyKey, updateRejectionMessage } from '../shared/engagement.contracts';
+import {
+  reminderIdempotencyKey,
+  retryFailedStepUpdate,
+  updateRejectionMessage,
+} from '../shared/engagement.contracts';
 import type { clientOnboardingWorkflow } from './client-onboarding.workflow';
 
 const profile: TClientProfile = {
@@ -382,6 +386,9 @@ describe('client onboarding workflow', () => {
       expect(
         await refusal(handle.executeUpdate(resendInvitationUpdate, { args: [{ byUserId: 'not-a-uuid' }] })),
       ).toBe('Invalid UUID');
+      expect(
+        await refusal(handle.executeUpdate(retryFailedStepUpdate, { args: [{ byUserId: preparer.id }] })),
+      ).toBe('Nothing is failing right now, so there is nothing to retry.');
 
       expect(await settledHistoryLength(handle)).toBe(before);
       const history = await handle.fetchHistory();
@@ -532,6 +539,11 @@ describe('client onboarding workflow', () => {
         await waitForStatus(handle, (s) => s.stage === 'awaiting_profile');
         await submitProfile(handle, input);
         const failing = await waitForStatus(handle, (s) => s.lastError !== null);
+        // Staff try the step again at once rather than waiting for the next try (30 s away).
+        const retried = await handle.executeUpdate(retryFailedStepUpdate, {
+          args: [{ byUserId: preparer.id }],
+        });
+        expect(retried).toEqual({ activity: 'saveClientProfile' });
         await handle.result();
         return failing;
       },

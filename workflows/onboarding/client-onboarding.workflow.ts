@@ -15,6 +15,7 @@ import {
   EngagementTracker,
   finishCancelled,
   handleCancelEngagement,
+  handleRetryFailedStep,
   newReminderProgress,
   reminderIntervals,
   remindUntilDone,
@@ -119,6 +120,9 @@ export async function clientOnboardingWorkflow(input: TClientOnboardingInput): P
       return 'The client has just sent their profile and onboarding is finishing, so it can no longer be cancelled.';
     return null;
   });
+
+  // Staff may try a failing step again at once instead of waiting for the next try.
+  handleRetryFailedStep(tracker, () => (cancellation.request ? 'This onboarding is being cancelled.' : null));
 
   setStaffUpdateHandler(resendInvitationUpdate, {
     schema: ZResendInvitation,

@@ -46,7 +46,7 @@ export interface TLiveDetails {
 }
 
 /** Engagement types whose workflow takes `retryFailedStep` (onboarding does not yet). */
-const retryableTypes = new Set(['document_intake', 'tax_return', 'monthly_close']);
+const retryableTypes = new Set(['client_onboarding', 'document_intake', 'tax_return', 'monthly_close']);
 
 /** "in 25 seconds" (the page's relative times round anything under a minute to "just now"). */
 function nextTryIn(retryAt: Date, format: TDateFormat): string {

@@ -14,7 +14,7 @@ const needs: Record<z.infer<typeof ZRetryForm>['intent'], TStaffAction> = { retr
  */
 export async function action(args: ActionFunctionArgs) {
   return engagementActionRoute(args, {
-    type: ['document_intake', 'tax_return', 'monthly_close'],
+    type: ['client_onboarding', 'document_intake', 'tax_return', 'monthly_close'],
     schema: ZRetryForm,
     needs,
     run: async (_input, { engagement, staff, answer }) =>
