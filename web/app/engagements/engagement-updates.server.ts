@@ -72,15 +72,13 @@ export async function updateWorkflow<T>(
   what: string,
   workflowId: string,
   call: (handle: WorkflowHandle) => Promise<T>,
+  finishedMessage = 'This engagement is no longer running, so nothing can be changed.',
 ): Promise<T> {
+  const finished = () => new AppError('conflict', finishedMessage, { reason: 'workflow_not_running' });
   try {
     return await callTemporal(what, updateTimeoutMs, (client) => call(client.workflow.getHandle(workflowId)));
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      throw new AppError('conflict', 'This engagement is no longer running, so nothing can be changed.', {
-        reason: 'workflow_not_running',
-      });
-    }
+    if (error instanceof WorkflowNotFoundError) throw finished();
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = innermostMessage(error.cause);
       throw new AppError(
@@ -89,6 +87,10 @@ export async function updateWorkflow<T>(
           (cause ? `That did not work: ${cause}` : 'That did not work. Please try again.'),
         { reason: 'update_refused', logMessage: `${what} refused: ${String(error.cause ?? error)}` },
       );
+    }
+    // A run that completed while the request was on its way.
+    if (!isAppError(error) && error instanceof Error && /already completed/i.test(error.message)) {
+      throw finished();
     }
     throw error;
   }

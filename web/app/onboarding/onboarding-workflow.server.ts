@@ -8,7 +8,6 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -28,7 +27,6 @@ import {
   type TReassignFollowUpInput,
   type TResendInvitationInput,
 } from '../../../workflows/onboarding/client-onboarding.contracts';
-import { updateRejectionMessage } from '../../../workflows/shared/engagement.contracts';
 import {
   clientIdKey,
   engagementTypeKey,
@@ -36,8 +34,9 @@ import {
   stageKey,
 } from '../../../workflows/shared/search-attributes';
 import { taskQueues } from '../../../workflows/shared/task-queues';
-import { AppError, isAppError } from '../../../lib/errors';
+import { isAppError } from '../../../lib/errors';
 import { callTemporal } from '../temporal/temporal.server';
+import { updateWorkflow } from '../engagements/engagement-updates.server';
 
 type ClientOnboardingWorkflow = (input: TClientOnboardingInput) => Promise<TOnboardingResult>;
 
@@ -164,50 +163,21 @@ export async function sendProfileToOnboarding(
   }
 }
 
-/** Updates wait for the workflow's activities (revoking links, closing a task, an email). */
-const updateTimeoutMs = 30_000;
-
-/** The message of the deepest cause (an activity's business error, which keeps PII out of it). */
-function innermostMessage(error: unknown): string {
-  let message = '';
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 6; depth += 1) {
-    message = current.message.split('\n', 1)[0]?.trim() ?? message;
-    current = current.cause;
-  }
-  return message;
-}
-
 /**
  * Runs a staff update on the onboarding workflow with this ID (the engagement row's). A refusal
- * becomes an AppError `conflict` with the workflow's sentence; a workflow that has finished answers
- * a readable `conflict` instead of Temporal's error.
+ * becomes an AppError `conflict` with the workflow's sentence; a finished workflow a readable one.
  */
-async function updateOnboarding<T>(
+function updateOnboarding<T>(
   what: string,
   workflowId: string,
   call: (handle: WorkflowHandle) => Promise<T>,
 ): Promise<T> {
-  const finished = () =>
-    new AppError('conflict', 'This onboarding has already finished, so nothing can be changed.', {
-      reason: 'workflow_not_running',
-    });
-  try {
-    return await callTemporal(what, updateTimeoutMs, (client) => call(client.workflow.getHandle(workflowId)));
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw finished();
-    if (error instanceof WorkflowUpdateFailedError) {
-      const cause = innermostMessage(error.cause);
-      throw new AppError(
-        'conflict',
-        updateRejectionMessage(error) ??
-          (cause ? `That did not work: ${cause}` : 'That did not work. Please try again.'),
-        { reason: 'update_refused', logMessage: `${what} refused: ${String(error.cause ?? error)}` },
-      );
-    }
-    if (!isAppError(error) && error instanceof Error && /already completed/i.test(error.message))
-      throw finished();
-    throw error;
-  }
+  return updateWorkflow(
+    what,
+    workflowId,
+    call,
+    'This onboarding has already finished, so nothing can be changed.',
+  );
 }
 
 /** Staff cancel an onboarding: its unused links are revoked, the follow-up closed, the client told. */
