@@ -13,21 +13,14 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchTestBrowser } from '../tests/support/browser';
 import { demoLogins } from '../../db/seed/demo-logins';
 import { totpCode } from '../../lib/crypto/totp';
 
 const webUrl = (process.env.WEB_URL ?? 'http://localhost:3000').replace(/\/$/, '');
 const mailboxUrl = (process.env.MAILBOX_URL ?? 'http://localhost:8025').replace(/\/$/, '');
 const outDir = fileURLToPath(new URL('../../screenshots/', import.meta.url));
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const problems: string[] = [];
 
@@ -128,6 +121,8 @@ async function portalWalkthrough(browser: Browser, contactEmail: string): Promis
   watch(page, 'portal');
 
   await page.goto(await waitForPortalLink(contactEmail));
+  await shoot(page, '05b-portal-invitation');
+  await page.getByRole('button', { name: 'Open my client portal' }).click();
   await page.waitForURL(`${webUrl}/portal`);
   await shoot(page, '06-portal-form');
 
@@ -174,10 +169,7 @@ async function completedEngagement(page: Page): Promise<void> {
 
 async function main(): Promise<void> {
   await mkdir(outDir, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: chromiumArgs,
-  });
+  const browser = await launchTestBrowser();
   try {
     const { contactEmail, engagementPage } = await staffWalkthrough(browser);
     await portalWalkthrough(browser, contactEmail);
