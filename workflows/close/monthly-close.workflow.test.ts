@@ -478,6 +478,15 @@ describe('monthly close workflow', () => {
         ]);
         expect(discrepancy.openTasks.some((t) => t.title.startsWith('Reconcile Checking'))).toBe(true);
 
+        // The statement intake ends with the entered balance; past 100 events, the close continues as
+        // new while the difference is still open. Waited for before anyone fixes the books, so neither
+        // a slow intake nor a quick fix can settle the difference first.
+        await waitFor(
+          () => temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe(),
+          (d) => d.status.name === 'CONTINUED_AS_NEW',
+          60_000,
+        );
+
         // The bookkeeper records the fee in QuickBooks and notes the adjustment; the close re-checks.
         const company = await createLedgerCompanyResolver({ ledger, orm })({
           organizationId: firm.id,
@@ -512,13 +521,6 @@ describe('monthly close workflow', () => {
             },
           ],
         });
-        // The statement intake ended with the entered balance: past 100 events, the close continues as
-        // new while the difference is still open (waited for, so a loaded machine cannot resolve it first).
-        await waitFor(
-          () => temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe(),
-          (d) => d.status.name === 'CONTINUED_AS_NEW',
-          60_000,
-        );
         await handle.signal(ledgerChangedSignal, ledgerChanged(books, 'Purchase', fee.Id));
         const outcome = await handle.result();
         const firstRun = await temporal.client.workflow
