@@ -214,7 +214,10 @@ describe('document intake in the staff app', () => {
     const ctx = await startIntake();
     const w2 = (await status(ctx.engagementId)).checklist.find((i) => i.key === 'w2')!;
     await upload(ctx, w2.requestId);
-    const waiting = await waitFor(ctx.engagementId, (s) => s.documents[0]?.status === 'needs_review');
+    const waiting = await waitFor(
+      ctx.engagementId,
+      (s) => s.documents[0]?.status === 'needs_review' && Boolean(s.documents[0]?.reviewTaskId),
+    );
     const documentId = waiting.documents[0]!.documentId!;
 
     const page = await session.page(`/app/engagements/${ctx.engagementId}`);
@@ -335,7 +338,10 @@ describe('document intake in the staff app', () => {
     const ctx = await startIntake();
     const w2 = (await status(ctx.engagementId)).checklist.find((i) => i.key === 'w2')!;
     await upload(ctx, w2.requestId);
-    const waiting = await waitFor(ctx.engagementId, (s) => s.documents[0]?.status === 'needs_review');
+    const waiting = await waitFor(
+      ctx.engagementId,
+      (s) => s.documents[0]?.status === 'needs_review' && Boolean(s.documents[0]?.reviewTaskId),
+    );
     const rejected = await postIntake(ctx.engagementId, {
       intent: 'review',
       documentId: waiting.documents[0]!.documentId!,

@@ -147,7 +147,10 @@ async function intakeWaitingForReview(): Promise<{ engagementId: string; documen
       uploadedBy: { type: 'contact', id: contact.id },
       uploadedAt: new Date().toISOString(),
     });
-  const waiting = await waitFor(engagementId, (s) => s.documents[0]?.status === 'needs_review');
+  const waiting = await waitFor(
+    engagementId,
+    (s) => s.documents[0]?.status === 'needs_review' && Boolean(s.documents[0]?.reviewTaskId),
+  );
   return { engagementId, documentId: waiting.documents[0]!.documentId! };
 }
 

@@ -531,7 +531,11 @@ describe('document intake workflow', () => {
       const ctx = await begin(queues, { checklistType: 'tax_return', taxYear: 2026 });
       const w2 = item(ctx.status, 'w2');
       await uploadFor(ctx.handle, ctx, w2.requestId, scenarioPdf('blurry'));
-      const waiting = await h.waitForStatus(ctx.handle, (s) => item(s, 'w2').status === 'needs_review');
+      // The document reads as needing review a moment before its review task is open: wait for both.
+      const waiting = await h.waitForStatus(
+        ctx.handle,
+        (s) => item(s, 'w2').status === 'needs_review' && Boolean(s.documents[0]?.reviewTaskId),
+      );
       const doc = waiting.documents[0];
       expect(doc).toMatchObject({ status: 'needs_review' });
       expect(doc?.reason).toContain('Read with less than 80% confidence');
@@ -583,7 +587,10 @@ describe('document intake workflow', () => {
       const ctx = await begin(queues);
       const id = item(ctx.status, 'id-document');
       await uploadFor(ctx.handle, ctx, id.requestId, scenarioPdf('blurry'));
-      const waiting = await h.waitForStatus(ctx.handle, (s) => s.documents[0]?.status === 'needs_review');
+      const waiting = await h.waitForStatus(
+        ctx.handle,
+        (s) => s.documents[0]?.status === 'needs_review' && Boolean(s.documents[0]?.reviewTaskId),
+      );
       const rejected = await ctx.handle.executeUpdate(reviewDocumentUpdate, {
         args: [
           {
