@@ -4,7 +4,7 @@
  * form posts to `/app/engagements/<id>/close`; the workflow's answer shows under it.
  */
 import { Notice, StatusBadge } from '../ui/components';
-import { EngagementActionForm, Field } from '../engagements/engagement-action-form';
+import { CancelFields, EngagementActionForm, Field } from '../engagements/engagement-action-form';
 import type { TClosePanel } from './close-view.server';
 
 type TPanelActionFormProps = Omit<Parameters<typeof EngagementActionForm>[0], 'action'> & {
@@ -202,14 +202,7 @@ export function ClosePanel({ engagementId, panel }: { engagementId: string; pane
               submitLabel="Cancel close"
               danger
             >
-              <Field label="Why">
-                {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
-              </Field>
-              <div className="choices">
-                <label className="choice">
-                  <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
-                </label>
-              </div>
+              <CancelFields />
             </ActionForm>
           </details>
         ) : null}

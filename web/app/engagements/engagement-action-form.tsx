@@ -75,3 +75,19 @@ export function Field({
     </div>
   );
 }
+
+/** The fields of every engagement's cancel form: why (required), and whether the client is emailed. */
+export function CancelFields({ hint }: { hint?: string }) {
+  return (
+    <>
+      <Field label="Why" {...(hint ? { hint } : {})}>
+        {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
+      </Field>
+      <div className="choices">
+        <label className="choice">
+          <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
+        </label>
+      </div>
+    </>
+  );
+}

@@ -4,7 +4,7 @@
  * Each posts to `/app/engagements/<id>/onboarding`, which sends the workflow an update; a refusal
  * comes back as the workflow's own sentence.
  */
-import { EngagementActionForm, Field } from '../engagements/engagement-action-form';
+import { CancelFields, EngagementActionForm, Field } from '../engagements/engagement-action-form';
 
 export interface TOnboardingPanel {
   awaitingProfile: boolean;
@@ -71,12 +71,7 @@ export function OnboardingPanel({ engagementId, panel }: { engagementId: string;
               Portal links the client has not used stop working, the follow-up task (if any) is closed, and
               (if you choose) the client is told that nothing more is needed.
             </p>
-            <Field label="Why">
-              {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
-            </Field>
-            <label className="choice">
-              <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
-            </label>
+            <CancelFields />
           </EngagementActionForm>
         </details>
       ) : null}

@@ -5,7 +5,7 @@
  * readable refusal) shows under the form.
  */
 import { Notice, StatusBadge } from '../ui/components';
-import { EngagementActionForm, Field } from '../engagements/engagement-action-form';
+import { CancelFields, EngagementActionForm, Field } from '../engagements/engagement-action-form';
 import type { TTaxReturnPanel } from './tax-return-view.server';
 
 type TPanelActionFormProps = Omit<Parameters<typeof EngagementActionForm>[0], 'action'> & {
@@ -285,17 +285,7 @@ export function TaxReturnPanel({ engagementId, panel }: { engagementId: string; 
               submitLabel="Cancel return"
               danger
             >
-              <Field
-                label="Why"
-                hint="Open tasks are cancelled, an open invoice is voided, the approval request is withdrawn."
-              >
-                {(id) => <input id={id} name="reason" required minLength={3} maxLength={500} />}
-              </Field>
-              <div className="choices">
-                <label className="choice">
-                  <input type="checkbox" name="notifyClient" defaultChecked /> Tell the client by email
-                </label>
-              </div>
+              <CancelFields hint="Open tasks are cancelled, an open invoice is voided, the approval request is withdrawn." />
             </ActionForm>
           </details>
         ) : null}
