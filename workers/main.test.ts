@@ -81,10 +81,30 @@ async function waitForOutput(running: TRunning, pattern: RegExp, timeoutMs = 60_
   }
 }
 
+/** The exit code, or an error carrying everything the worker printed when it has not exited in time. */
+async function waitForExit(running: TRunning, timeoutMs = 60_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`worker still running after ${timeoutMs} ms: ${running.output()}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([running.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('worker process', () => {
   it('serves every task queue, exposes Prometheus metrics and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const running = startWorker({ METRICS_PORT: String(port), WORKER_SHUTDOWN_GRACE_SECONDS: '2' });
+    const running = startWorker({
+      METRICS_PORT: String(port),
+      WORKER_SHUTDOWN_GRACE_SECONDS: '2',
+      LOG_LEVEL: 'info',
+    });
     try {
       await waitForOutput(running, /worker ready on task queues "engagements", "documents", "integrations"/);
       expect(running.output()).toContain(`metrics on 127.0.0.1:${port}/metrics`);
@@ -97,28 +117,41 @@ describe('worker process', () => {
       }
       expect(metrics).toMatch(/temporal_\w+/);
       running.child.kill('SIGTERM');
-      expect(await running.exited).toBe(0);
+      expect(await waitForExit(running)).toBe(0);
+      expect(running.output()).toContain('worker stopped');
     } finally {
       if (running.child.exitCode === null) running.child.kill('SIGKILL');
     }
   }, 120_000);
 
-  it('serves only the queues it is told to, and refuses a bad configuration naming the variable', async () => {
-    const documentsOnly = startWorker({ WORKER_TASK_QUEUES: 'documents', WORKER_DOCUMENTS_CONCURRENCY: '1' });
+  it('serves only the queues it is told to', async () => {
+    const documentsOnly = startWorker({
+      WORKER_TASK_QUEUES: 'documents',
+      WORKER_DOCUMENTS_CONCURRENCY: '1',
+      WORKER_SHUTDOWN_GRACE_SECONDS: '2',
+      LOG_LEVEL: 'info',
+    });
     try {
       await waitForOutput(documentsOnly, /worker ready on task queues "documents" /);
       documentsOnly.child.kill('SIGTERM');
-      expect(await documentsOnly.exited).toBe(0);
+      expect(await waitForExit(documentsOnly)).toBe(0);
+      expect(documentsOnly.output()).toContain('worker stopped');
     } finally {
       if (documentsOnly.child.exitCode === null) documentsOnly.child.kill('SIGKILL');
     }
+  }, 120_000);
 
+  it('refuses a bad configuration, naming each wrong variable', async () => {
     const bad = startWorker({
       WORKER_TASK_QUEUES: 'engagements,payments',
       WORKER_DOCUMENTS_CONCURRENCY: 'many',
     });
-    expect(await bad.exited).toBe(1);
-    expect(bad.output()).toContain('WORKER_TASK_QUEUES');
-    expect(bad.output()).toContain('WORKER_DOCUMENTS_CONCURRENCY');
-  }, 120_000);
+    try {
+      expect(await waitForExit(bad)).toBe(1);
+      expect(bad.output()).toContain('WORKER_TASK_QUEUES');
+      expect(bad.output()).toContain('WORKER_DOCUMENTS_CONCURRENCY');
+    } finally {
+      if (bad.child.exitCode === null) bad.child.kill('SIGKILL');
+    }
+  });
 });

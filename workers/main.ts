@@ -79,6 +79,19 @@ async function main(): Promise<void> {
     return storage;
   };
   const shutdownGraceTime = env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000;
+  // The runtime drains the workers on SIGINT/SIGTERM. Should anything then hold the process open,
+  // it still ends (with an error) a little after the grace time rather than hanging until killed.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`${signal}: stopping (running activities get ${env.WORKER_SHUTDOWN_GRACE_SECONDS} s)`);
+      setTimeout(() => {
+        console.error(
+          `the worker had not stopped ${shutdownGraceTime / 1000 + 30} s after ${signal}; exiting`,
+        );
+        process.exit(1);
+      }, shutdownGraceTime + 30_000).unref();
+    });
+  }
   const base = { connection, namespace: env.TEMPORAL_NAMESPACE, orm, shutdownGraceTime, dataConverter };
 
   const workers: Worker[] = [];
@@ -154,7 +167,15 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().then(
+  () => {
+    console.log('worker stopped');
+    // Everything this process opened is closed; nothing left behind (a stray timer or socket of a
+    // library) may keep it running after a stop.
+    process.exit(0);
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
