@@ -25,6 +25,9 @@ import {
 import { createEngagementsWorker } from '../../../workers/create-engagements-worker';
 import type { TReminderSchedule } from '../../../workflows/onboarding/client-onboarding.contracts';
 import { startWebServer, type WebServer } from '../../server';
+import { TotpFactor } from '../../../db/auth/totp-factor.entity';
+import { User } from '../../../db/users/user.entity';
+import { setUsedStepReset } from './http-session';
 
 export interface TestPlatform {
   orm: Orm;
@@ -85,6 +88,11 @@ export async function startTestPlatform({
   });
   const workerRun = worker.run();
   const temporal = await connectClient();
+  setUsedStepReset(async (email) => {
+    const db = forSystem(orm, 'test assertions');
+    const user = await db.findOne(User, { email });
+    if (user) await db.nativeUpdate(TotpFactor, { user }, { lastUsedStep: null });
+  });
 
   return {
     orm,
@@ -92,6 +100,7 @@ export async function startTestPlatform({
     temporal: temporal.client,
     demoFirmId: firm.id,
     async stop() {
+      setUsedStepReset(null);
       await web.close();
       worker.shutdown();
       await workerRun;
