@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { heartbeat, log } from '@temporalio/activity';
 import { systemActor } from '../../db/audit/actor';
-import { completeDocumentUpload, expireAbandonedUploads } from '../../db/documents/complete-document-upload';
-import { forSystem, forTenant } from '../../db/tenancy/tenant-context';
+import { completeDocumentUpload } from '../../db/documents/complete-document-upload';
+import { forTenant } from '../../db/tenancy/tenant-context';
 import type { BlobStorage } from '../../integrations/storage/blob-storage';
 import { failFastOnBusinessErrors } from '../shared/business-errors';
 
@@ -22,6 +22,7 @@ export interface TVerifyDocumentUploadResult {
 /**
  * Activities for browser uploads (run on the `documents` task queue: they stream whole files).
  * Storage and database failures are retried by Temporal; a missing or expired upload fails at once.
+ * Abandoned uploads are swept by the platform maintenance schedule (activities/maintenance).
  */
 export function createDocumentUploadActivities({ orm, storage }: DocumentUploadActivityDeps) {
   return {
@@ -48,21 +49,6 @@ export function createDocumentUploadActivities({ orm, storage }: DocumentUploadA
         }
         return { status: result.status, documentId: result.document.id, reason: null };
       });
-    },
-
-    /**
-     * Expires uploads that were never completed and deletes their blobs (across firms), in batches
-     * until none is left. Meant for a schedule (e.g. hourly).
-     */
-    async expireAbandonedUploads(): Promise<{ expired: number }> {
-      const em = forSystem(orm, 'sweep of abandoned uploads across firms');
-      let expired = 0;
-      for (;;) {
-        heartbeat({ expired });
-        const batch = await expireAbandonedUploads(em.fork(), storage);
-        expired += batch;
-        if (batch === 0) return { expired };
-      }
     },
   };
 }

@@ -238,9 +238,12 @@ export async function intakePanel(
           nextDeadline: status.nextDeadline
             ? `${status.nextDeadline.label}: ${when(status.nextDeadline.at)}`
             : null,
-          lastError: status.lastError
-            ? `${stepInWords(status.lastError.activity)} keeps failing (attempt ${status.lastError.attempt}): ${status.lastError.message}`
-            : null,
+          // On the intake's own page the failing-step notice above says this, with Retry now; inside
+          // a tax return or a close the notice speaks for the parent, so the panel names the child's.
+          lastError:
+            status.lastError && !standalone
+              ? `${stepInWords(status.lastError.activity)} keeps failing (attempt ${status.lastError.attempt}): ${status.lastError.message}`
+              : null,
         }
       : null,
     checklist,
