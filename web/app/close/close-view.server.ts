@@ -7,10 +7,10 @@ import { CloseAdjustment } from '../../../db/close/close-adjustment.entity';
 import { CloseQuestion } from '../../../db/close/close-question.entity';
 import { Engagement } from '../../../db/engagements/engagement.entity';
 import type { EntityManager } from '../../../db/types';
-import { periodLabel, type TMonthlyCloseStatus } from '../../../workflows/close/monthly-close.contracts';
+import { periodLabel } from '../../../workflows/close/monthly-close.contracts';
 import { formatUsd } from '../../../workflows/tax-return/tax-return.contracts';
+import { panelLiveNote, panelStatus } from '../engagements/panel-live-state.server';
 import type { TDateFormat } from '../ui/dates.server';
-import type { TWorkflowLiveState } from '../tax-return/tax-return-workflow.server';
 import { readClose } from './close-workflow.server';
 
 const questionStatusLabels: Record<string, string> = {
@@ -21,29 +21,6 @@ const questionStatusLabels: Record<string, string> = {
   resolved_in_ledger: 'Categorized in QuickBooks by staff',
   withdrawn: 'Withdrawn',
 };
-
-function note(
-  live: TWorkflowLiveState<TMonthlyCloseStatus>,
-): { tone: 'info' | 'warning'; text: string } | null {
-  switch (live.kind) {
-    case 'running':
-      return null;
-    case 'no_answer':
-      return {
-        tone: 'warning',
-        text: 'The close workflow did not answer in time (is a worker running?). Actions are unavailable.',
-      };
-    case 'closed':
-      return { tone: 'info', text: 'This close’s workflow has finished.' };
-    case 'not_found':
-      return {
-        tone: 'info',
-        text: 'This close has no running workflow (it was recorded before the platform ran it).',
-      };
-    case 'unavailable':
-      return { tone: 'warning', text: 'Temporal is not reachable right now; actions are unavailable.' };
-  }
-}
 
 export async function closePanel(
   em: EntityManager,
@@ -63,8 +40,7 @@ export async function closePanel(
   });
   if (!engagement) return null;
   const live = await readClose(engagement.workflowId, engagement.id);
-  const status = live.kind === 'running' || live.kind === 'closed' ? live.status : null;
-  const active = live.kind === 'running' && status?.status === 'active' && status.cancellation === null;
+  const { status, active } = panelStatus(live);
   const stage = status?.stage ?? null;
   const open = active && stage !== 'reporting';
   const questions = await em.find(
@@ -78,7 +54,7 @@ export async function closePanel(
     { orderBy: { createdAt: 'asc' } },
   );
   return {
-    live: note(live),
+    live: panelLiveNote(live, { workflow: 'close', subject: 'close' }),
     period: engagement.period ? periodLabel(engagement.period) : null,
     ledger: status
       ? {

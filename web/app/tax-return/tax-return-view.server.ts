@@ -9,37 +9,16 @@ import {
   describeResult,
   formatUsd,
   taxReturnTypeLabels,
-  type TTaxReturnStatus,
 } from '../../../workflows/tax-return/tax-return.contracts';
+import { panelLiveNote, panelStatus } from '../engagements/panel-live-state.server';
 import type { TDateFormat } from '../ui/dates.server';
-import { readTaxReturn, type TWorkflowLiveState } from './tax-return-workflow.server';
+import { readTaxReturn } from './tax-return-workflow.server';
 
 export interface TTaxReturnPermissions {
   work: boolean;
   approve: boolean;
   assign: boolean;
   invoices: boolean;
-}
-
-function note(live: TWorkflowLiveState<TTaxReturnStatus>): { tone: 'info' | 'warning'; text: string } | null {
-  switch (live.kind) {
-    case 'running':
-      return null;
-    case 'no_answer':
-      return {
-        tone: 'warning',
-        text: 'The tax return workflow did not answer in time (is a worker running?). Actions are unavailable.',
-      };
-    case 'closed':
-      return { tone: 'info', text: 'This return’s workflow has finished.' };
-    case 'not_found':
-      return {
-        tone: 'info',
-        text: 'This return has no running workflow (it was recorded before the platform ran it).',
-      };
-    case 'unavailable':
-      return { tone: 'warning', text: 'Temporal is not reachable right now; actions are unavailable.' };
-  }
 }
 
 /** The panel, or null for other engagement types. */
@@ -60,8 +39,7 @@ export async function taxReturnPanel(
   });
   if (!engagement) return null;
   const live = await readTaxReturn(engagement.workflowId, engagement.id);
-  const status = live.kind === 'running' || live.kind === 'closed' ? live.status : null;
-  const active = live.kind === 'running' && status?.status === 'active' && status.cancellation === null;
+  const { status, active } = panelStatus(live);
   const members = await em.find(
     Membership,
     { organization: input.organizationId, deactivatedAt: null },
@@ -77,7 +55,7 @@ export async function taxReturnPanel(
   const finished = !active || filed;
 
   return {
-    live: note(live),
+    live: panelLiveNote(live, { workflow: 'tax return', subject: 'return' }),
     workflowId: engagement.workflowId,
     returnType: status ? taxReturnTypeLabels[status.returnType] : null,
     taxYear: status?.taxYear ?? engagement.taxYear ?? null,
