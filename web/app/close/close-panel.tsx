@@ -4,16 +4,10 @@
  * form posts to `/app/engagements/<id>/close`; the workflow's answer shows under it.
  */
 import { Notice, StatusBadge } from '../ui/components';
-import { CancelFields, EngagementActionForm, Field } from '../engagements/engagement-action-form';
+import { CancelFields, Field, panelActionForm } from '../engagements/engagement-action-form';
 import type { TClosePanel } from './close-view.server';
 
-type TPanelActionFormProps = Omit<Parameters<typeof EngagementActionForm>[0], 'action'> & {
-  engagementId: string;
-};
-
-function ActionForm({ engagementId, ...form }: TPanelActionFormProps) {
-  return <EngagementActionForm action={`/app/engagements/${engagementId}/close`} {...form} />;
-}
+const ActionForm = panelActionForm('close');
 
 function AccountSelect({ id, accounts }: { id: string; accounts: TClosePanel['bankAccounts'] }) {
   return (

@@ -56,6 +56,18 @@ export function EngagementActionForm({
   );
 }
 
+/** The props of a panel's action form: the engagement it acts on instead of the URL it posts to. */
+export type TPanelActionFormProps = Omit<Parameters<typeof EngagementActionForm>[0], 'action'> & {
+  engagementId: string;
+};
+
+/** The action form of one panel, posting to its route `/app/engagements/<id>/<panel>`. */
+export function panelActionForm(panel: 'close' | 'tax-return') {
+  return function ActionForm({ engagementId, ...form }: TPanelActionFormProps) {
+    return <EngagementActionForm action={`/app/engagements/${engagementId}/${panel}`} {...form} />;
+  };
+}
+
 /** A labelled field whose control gets the label's generated ID. */
 export function Field({
   label,

@@ -5,16 +5,10 @@
  * readable refusal) shows under the form.
  */
 import { Notice, StatusBadge } from '../ui/components';
-import { CancelFields, EngagementActionForm, Field } from '../engagements/engagement-action-form';
+import { CancelFields, Field, panelActionForm } from '../engagements/engagement-action-form';
 import type { TTaxReturnPanel } from './tax-return-view.server';
 
-type TPanelActionFormProps = Omit<Parameters<typeof EngagementActionForm>[0], 'action'> & {
-  engagementId: string;
-};
-
-function ActionForm({ engagementId, ...form }: TPanelActionFormProps) {
-  return <EngagementActionForm action={`/app/engagements/${engagementId}/tax-return`} {...form} />;
-}
+const ActionForm = panelActionForm('tax-return');
 
 const reviewTone: Record<string, string> = { pending: 'open', approved: 'completed', sent_back: 'failed' };
 const billingLabel: Record<string, string> = {
