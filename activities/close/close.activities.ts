@@ -5,8 +5,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client as TemporalClient } from '@temporalio/client';
-import { systemActor, type TActor } from '../../db/audit/actor';
-import { Client } from '../../db/clients/client.entity';
+import { systemActor } from '../../db/audit/actor';
 import { acceptReconciliationDifference } from '../../db/close/accept-reconciliation-difference';
 import { answerCloseQuestions, type TAnswerOutcome } from '../../db/close/answer-close-questions';
 import { CloseQuestion } from '../../db/close/close-question.entity';
@@ -14,7 +13,6 @@ import { recordCloseAdjustment } from '../../db/close/record-close-adjustment';
 import { withdrawCloseQuestions } from '../../db/close/withdraw-close-questions';
 import { DocumentRequest } from '../../db/documents/document-request.entity';
 import { Document } from '../../db/documents/document.entity';
-import { startEngagementRecord } from '../../db/engagements/start-engagement-record';
 import { forTenant } from '../../db/tenancy/tenant-context';
 import { toMinorUnits } from '../../integrations/ledger/quickbooks/reports';
 import {
@@ -24,6 +22,7 @@ import {
 } from '../../workflows/close/monthly-close.contracts';
 import { documentIntakeWorkflowId, waiveItemUpdate } from '../../workflows/intake/document-intake.contracts';
 import { updateRejectionMessage } from '../../workflows/shared/engagement.contracts';
+import { openClientEngagement } from '../engagements/open-client-engagement';
 import { failFastOnBusinessErrors } from '../shared/business-errors';
 import type { TCloseQuestionCounts } from './close-ledger.activities';
 
@@ -58,30 +57,15 @@ export function createCloseActivities({ orm, temporal }: CloseActivityDeps) {
     async openClose(
       input: TMonthlyCloseInput & { workflowId: string; runId: string },
     ): Promise<{ engagementId: string; title: string; clientKind: 'individual' | 'business' }> {
-      return failFastOnBusinessErrors(async () => {
-        const em = forTenant(orm, input.organizationId);
-        const actor: TActor = input.startedByUserId
-          ? { type: 'user', id: input.startedByUserId }
-          : systemActor;
-        return em.transactional(async (tx) => {
-          const client = await tx.findOneOrFail(Client, { id: input.clientId });
-          const engagement = await startEngagementRecord(tx, {
-            actor,
-            organizationId: input.organizationId,
-            engagementId: input.engagementId,
-            clientId: input.clientId,
-            type: 'monthly_close',
-            title: closeTitle(input.period, client.displayName),
-            workflowId: input.workflowId,
-            runId: input.runId,
-            stage: 'opening',
-            progress: monthlyCloseStageInfo.opening.progress,
-            startedByUserId: input.startedByUserId,
-            period: input.period,
-          });
-          return { engagementId: engagement.id, title: engagement.title, clientKind: client.kind };
-        });
-      });
+      return failFastOnBusinessErrors(() =>
+        openClientEngagement(orm, input, {
+          type: 'monthly_close',
+          title: (clientName) => closeTitle(input.period, clientName),
+          stage: 'opening',
+          progress: monthlyCloseStageInfo.opening.progress,
+          period: input.period,
+        }),
+      );
     },
 
     /** Stores the client's answers (refusing categories that were not offered) and counts where things stand. */

@@ -1,9 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { systemActor, type TActor } from '../../db/audit/actor';
+import { systemActor } from '../../db/audit/actor';
 import { recordAuditEvent } from '../../db/audit/record-audit-event';
-import { Client } from '../../db/clients/client.entity';
 import { Engagement } from '../../db/engagements/engagement.entity';
-import { startEngagementRecord } from '../../db/engagements/start-engagement-record';
 import { assignTask } from '../../db/tasks/assign-task';
 import { assignTaxReturnStaff } from '../../db/tax-return/assign-tax-return-staff';
 import { requestTaxReturnApproval } from '../../db/tax-return/request-tax-return-approval';
@@ -17,6 +15,7 @@ import {
   type TTaxReturnInput,
   type TTaxReturnType,
 } from '../../workflows/tax-return/tax-return.contracts';
+import { openClientEngagement } from '../engagements/open-client-engagement';
 import { failFastOnBusinessErrors } from '../shared/business-errors';
 
 export interface TaxReturnActivityDeps {
@@ -33,34 +32,18 @@ export function createTaxReturnActivities({ orm }: TaxReturnActivityDeps) {
     async openTaxReturn(
       input: TTaxReturnInput & { workflowId: string; runId: string },
     ): Promise<{ engagementId: string; title: string; clientKind: 'individual' | 'business' }> {
-      return failFastOnBusinessErrors(async () => {
-        const em = forTenant(orm, input.organizationId);
-        const actor: TActor = input.startedByUserId
-          ? { type: 'user', id: input.startedByUserId }
-          : systemActor;
-        return em.transactional(async (tx) => {
-          const client = await tx.findOneOrFail(Client, { id: input.clientId });
-          const title = returnTitle(input.taxYear, input.returnType, client.displayName);
-          const engagement = await startEngagementRecord(tx, {
-            actor,
-            organizationId: input.organizationId,
-            engagementId: input.engagementId,
-            clientId: input.clientId,
-            type: 'tax_return',
-            title,
-            workflowId: input.workflowId,
-            runId: input.runId,
-            stage: 'opening',
-            progress: taxReturnStageInfo.opening.progress,
-            startedByUserId: input.startedByUserId,
-            dueAt: new Date(input.dueDates.original),
-            taxYear: input.taxYear,
-          });
-          if (
-            !engagement.preparer &&
-            !engagement.reviewer &&
-            (input.preparerUserId || input.reviewerUserId)
-          ) {
+      return failFastOnBusinessErrors(() =>
+        openClientEngagement(orm, input, {
+          type: 'tax_return',
+          title: (clientName) => returnTitle(input.taxYear, input.returnType, clientName),
+          stage: 'opening',
+          progress: taxReturnStageInfo.opening.progress,
+          dueAt: new Date(input.dueDates.original),
+          taxYear: input.taxYear,
+          // Assignees given at the start, unless a retry finds the row already assigned.
+          afterStart: async (tx, engagement, actor) => {
+            if (engagement.preparer || engagement.reviewer) return;
+            if (!input.preparerUserId && !input.reviewerUserId) return;
             await assignTaxReturnStaff(tx, {
               organizationId: input.organizationId,
               engagementId: engagement.id,
@@ -68,10 +51,9 @@ export function createTaxReturnActivities({ orm }: TaxReturnActivityDeps) {
               reviewerUserId: input.reviewerUserId,
               actor,
             });
-          }
-          return { engagementId: engagement.id, title: engagement.title, clientKind: client.kind };
-        });
-      });
+          },
+        }),
+      );
     },
 
     /** Changes the preparer or reviewer on the read model (refused for someone outside the firm). */
