@@ -1,8 +1,7 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { isUuid } from '../../../lib/ids';
-import { questionsPage, submitAnswers, type TAnswersOutcome } from '../close/portal-questions.server';
-import { notFound, portalRoute } from '../http/route.server';
+import { questionsPage, submitAnswers } from '../close/portal-questions.server';
+import { portalEngagementForm, portalEngagementPage } from '../portal/portal-engagement-form.server';
 import { PortalErrorBoundary } from '../portal/portal-error';
 import { FormError } from '../ui/components';
 import { CsrfInput } from '../ui/csrf-input';
@@ -14,27 +13,15 @@ export const meta: MetaFunction = () => [
 
 /** `/portal/close/<id>/questions`: what were these transactions? One answer per line, phone-sized. */
 export async function loader(args: LoaderFunctionArgs) {
-  return portalRoute(args, 'portal.engagements.view', async ({ portal, em }) => {
-    const engagementId = args.params.engagementId;
-    if (!isUuid(engagementId)) notFound('This page');
-    const page = await questionsPage(em, { portal, engagementId });
-    if (!page) notFound('This page');
-    return page;
-  });
+  return portalEngagementPage(args, ({ portal, em, engagementId }) =>
+    questionsPage(em, { portal, engagementId }),
+  );
 }
 
 export async function action(args: ActionFunctionArgs) {
-  return portalRoute(args, 'portal.engagements.view', async ({ portal, em, actor }) => {
-    const engagementId = args.params.engagementId;
-    if (!isUuid(engagementId)) notFound('This page');
-    const outcome = await submitAnswers(em, {
-      portal,
-      engagementId,
-      actor,
-      form: await args.request.formData(),
-    });
-    return data<TAnswersOutcome>(outcome, { status: outcome.ok ? 200 : 400 });
-  });
+  return portalEngagementForm(args, ({ portal, em, actor, engagementId, form }) =>
+    submitAnswers(em, { portal, engagementId, actor, form }),
+  );
 }
 
 export default function CloseQuestions() {

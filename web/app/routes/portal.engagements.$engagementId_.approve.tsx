@@ -1,9 +1,8 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { isUuid } from '../../../lib/ids';
-import { notFound, portalRoute } from '../http/route.server';
+import { portalEngagementForm, portalEngagementPage } from '../portal/portal-engagement-form.server';
 import { PortalErrorBoundary } from '../portal/portal-error';
-import { approvalPage, submitApproval, type TApprovalOutcome } from '../tax-return/portal-approval.server';
+import { approvalPage, submitApproval } from '../tax-return/portal-approval.server';
 import { FieldError, FormError } from '../ui/components';
 import { CsrfInput } from '../ui/csrf-input';
 import { dateFormat } from '../ui/dates.server';
@@ -15,27 +14,15 @@ export const meta: MetaFunction = () => [
 
 /** `/portal/engagements/<id>/approve`: the return's summary and the e-file authorization to sign. */
 export async function loader(args: LoaderFunctionArgs) {
-  return portalRoute(args, 'portal.engagements.view', async ({ portal, em }) => {
-    const engagementId = args.params.engagementId;
-    if (!isUuid(engagementId)) notFound('This page');
-    const page = await approvalPage(em, { portal, engagementId, format: dateFormat(portal.timeZone) });
-    if (!page) notFound('This page');
-    return page;
-  });
+  return portalEngagementPage(args, ({ portal, em, engagementId }) =>
+    approvalPage(em, { portal, engagementId, format: dateFormat(portal.timeZone) }),
+  );
 }
 
 export async function action(args: ActionFunctionArgs) {
-  return portalRoute(args, 'portal.engagements.view', async ({ portal, em, actor }) => {
-    const engagementId = args.params.engagementId;
-    if (!isUuid(engagementId)) notFound('This page');
-    const outcome = await submitApproval(em, {
-      portal,
-      engagementId,
-      actor,
-      form: await args.request.formData(),
-    });
-    return data<TApprovalOutcome>(outcome, { status: outcome.ok ? 200 : 400 });
-  });
+  return portalEngagementForm(args, ({ portal, em, actor, engagementId, form }) =>
+    submitApproval(em, { portal, engagementId, actor, form }),
+  );
 }
 
 export default function ApproveReturn() {
