@@ -12,9 +12,9 @@ import { signInActor } from '../auth/staff-sign-in.server';
 import { fieldErrorsOf, type TFieldErrors } from '../forms/validation.server';
 import { RedirectError } from '../http/redirect.server';
 import { publicRoute } from '../http/route.server';
+import { AuthErrorBoundary, AuthPage } from '../ui/auth-page';
 import { FormError, TextField } from '../ui/components';
 import { CsrfInput } from '../ui/csrf-input';
-import { PageErrorBoundary } from '../ui/error-panel';
 
 export const meta: MetaFunction = () => [
   { title: 'Join your firm · CPA Platform' },
@@ -115,78 +115,69 @@ export default function JoinFirm() {
   const invitation = loaded.invitation;
 
   return (
-    <main className="auth-page">
-      <div className="auth-card card">
-        <p className="brand-mark" aria-hidden="true">
-          CPA
-        </p>
-        {problem || !invitation ? (
-          <>
-            <h1>This invitation cannot be used</h1>
-            <FormError message={problem} />
-            <p className="auth-links">
-              <Link to="/login">Sign in</Link>
-            </p>
-          </>
-        ) : (
-          <>
-            <h1>Join {invitation.firmName}</h1>
-            <p className="muted">
-              {invitation.inviterName ? `${invitation.inviterName} invited you` : 'You are invited'} to join
-              as <strong>{invitation.role}</strong>. Set your name and a password; next you will set up
-              two-step sign-in with an authenticator app.
-            </p>
-            <Form method="post" noValidate className="stack">
-              <CsrfInput />
-              <TextField
-                name="email"
-                label="Email"
-                type="email"
-                autoComplete="username"
-                value={invitation.email}
-                readOnly
-                hint="You will sign in with this address."
-              />
-              <TextField
-                name="name"
-                label="Your name"
-                autoComplete="name"
-                required
-                defaultValue={result && 'name' in result ? result.name : undefined}
-                error={fieldErrors.name}
-              />
-              <TextField
-                name="password"
-                label="Password"
-                type="password"
-                autoComplete="new-password"
-                hint={`At least ${passwordMinLength} characters. A few unrelated words make a strong password.`}
-                required
-                error={fieldErrors.password}
-              />
-              <TextField
-                name="confirmPassword"
-                label="Password again"
-                type="password"
-                autoComplete="new-password"
-                required
-                error={fieldErrors.confirmPassword}
-              />
-              <button type="submit" className="button button-primary button-block" disabled={busy}>
-                {busy ? 'Creating your account…' : 'Create account and continue'}
-              </button>
-            </Form>
-          </>
-        )}
-      </div>
-    </main>
+    <AuthPage>
+      {problem || !invitation ? (
+        <>
+          <h1>This invitation cannot be used</h1>
+          <FormError message={problem} />
+          <p className="auth-links">
+            <Link to="/login">Sign in</Link>
+          </p>
+        </>
+      ) : (
+        <>
+          <h1>Join {invitation.firmName}</h1>
+          <p className="muted">
+            {invitation.inviterName ? `${invitation.inviterName} invited you` : 'You are invited'} to join as{' '}
+            <strong>{invitation.role}</strong>. Set your name and a password; next you will set up two-step
+            sign-in with an authenticator app.
+          </p>
+          <Form method="post" noValidate className="stack">
+            <CsrfInput />
+            <TextField
+              name="email"
+              label="Email"
+              type="email"
+              autoComplete="username"
+              value={invitation.email}
+              readOnly
+              hint="You will sign in with this address."
+            />
+            <TextField
+              name="name"
+              label="Your name"
+              autoComplete="name"
+              required
+              defaultValue={result && 'name' in result ? result.name : undefined}
+              error={fieldErrors.name}
+            />
+            <TextField
+              name="password"
+              label="Password"
+              type="password"
+              autoComplete="new-password"
+              hint={`At least ${passwordMinLength} characters. A few unrelated words make a strong password.`}
+              required
+              error={fieldErrors.password}
+            />
+            <TextField
+              name="confirmPassword"
+              label="Password again"
+              type="password"
+              autoComplete="new-password"
+              required
+              error={fieldErrors.confirmPassword}
+            />
+            <button type="submit" className="button button-primary button-block" disabled={busy}>
+              {busy ? 'Creating your account…' : 'Create account and continue'}
+            </button>
+          </Form>
+        </>
+      )}
+    </AuthPage>
   );
 }
 
 export function ErrorBoundary() {
-  return (
-    <main className="auth-page">
-      <PageErrorBoundary homeHref="/login" />
-    </main>
-  );
+  return <AuthErrorBoundary />;
 }

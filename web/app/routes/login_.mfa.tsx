@@ -25,9 +25,9 @@ import { verifyCsrf } from '../http/csrf.server';
 import { RedirectError } from '../http/redirect.server';
 import { handleRouteErrors } from '../http/route.server';
 import { orm } from '../services.server';
+import { AuthErrorBoundary, AuthPage, CancelSignInForm } from '../ui/auth-page';
 import { FormError, Notice, TextField } from '../ui/components';
 import { CsrfInput } from '../ui/csrf-input';
-import { PageErrorBoundary } from '../ui/error-panel';
 
 export const meta: MetaFunction = () => [{ title: 'Two-step sign-in · CPA Platform' }];
 
@@ -116,58 +116,44 @@ export default function SecondFactor() {
   const busy = useNavigation().state === 'submitting';
 
   return (
-    <main className="auth-page">
-      <div className="auth-card card">
-        <p className="brand-mark" aria-hidden="true">
-          CPA
-        </p>
-        <h1>Two-step sign-in</h1>
-        <p className="muted">
-          Open the authenticator app on your phone and enter the 6-digit code it shows for CPA Platform.
-        </p>
-        {demoCode ? (
-          <Notice>
-            Demo account (development only): the code right now is <code>{demoCode}</code>.
-          </Notice>
-        ) : null}
-        <Form method="post" noValidate className="stack">
-          <CsrfInput />
-          <FormError message={result?.formError} />
-          <input type="hidden" name="redirectTo" value={redirectTo} />
-          <TextField
-            name="code"
-            label="Authentication code"
-            hint="No phone? Enter one of your recovery codes instead (like k7m2p-xq9rt)."
-            autoComplete="one-time-code"
-            inputMode="text"
-            spellCheck={false}
-            autoCapitalize="off"
-            maxLength={20}
-            required
-            error={result?.fieldError ?? undefined}
-          />
-          <button type="submit" className="button button-primary button-block" disabled={busy}>
-            {busy ? 'Checking…' : 'Verify and continue'}
-          </button>
-        </Form>
-        <p className="auth-links">
-          Lost your phone and your recovery codes? An owner of your firm can reset your two-step sign-in.
-        </p>
-        <form method="post" action="/logout" className="auth-links">
-          <CsrfInput />
-          <button type="submit" className="button-link">
-            Cancel and sign out
-          </button>
-        </form>
-      </div>
-    </main>
+    <AuthPage>
+      <h1>Two-step sign-in</h1>
+      <p className="muted">
+        Open the authenticator app on your phone and enter the 6-digit code it shows for CPA Platform.
+      </p>
+      {demoCode ? (
+        <Notice>
+          Demo account (development only): the code right now is <code>{demoCode}</code>.
+        </Notice>
+      ) : null}
+      <Form method="post" noValidate className="stack">
+        <CsrfInput />
+        <FormError message={result?.formError} />
+        <input type="hidden" name="redirectTo" value={redirectTo} />
+        <TextField
+          name="code"
+          label="Authentication code"
+          hint="No phone? Enter one of your recovery codes instead (like k7m2p-xq9rt)."
+          autoComplete="one-time-code"
+          inputMode="text"
+          spellCheck={false}
+          autoCapitalize="off"
+          maxLength={20}
+          required
+          error={result?.fieldError ?? undefined}
+        />
+        <button type="submit" className="button button-primary button-block" disabled={busy}>
+          {busy ? 'Checking…' : 'Verify and continue'}
+        </button>
+      </Form>
+      <p className="auth-links">
+        Lost your phone and your recovery codes? An owner of your firm can reset your two-step sign-in.
+      </p>
+      <CancelSignInForm />
+    </AuthPage>
   );
 }
 
 export function ErrorBoundary() {
-  return (
-    <main className="auth-page">
-      <PageErrorBoundary homeHref="/login" />
-    </main>
-  );
+  return <AuthErrorBoundary />;
 }

@@ -18,9 +18,9 @@ import { verifyCsrf } from '../http/csrf.server';
 import { RedirectError } from '../http/redirect.server';
 import { handleRouteErrors } from '../http/route.server';
 import { orm } from '../services.server';
+import { AuthErrorBoundary, AuthPage, CancelSignInForm } from '../ui/auth-page';
 import { TextField } from '../ui/components';
 import { CsrfInput } from '../ui/csrf-input';
-import { PageErrorBoundary } from '../ui/error-panel';
 import { RecoveryCodes } from '../ui/recovery-codes';
 
 export const meta: MetaFunction = () => [{ title: 'Set up two-step sign-in · CPA Platform' }];
@@ -96,124 +96,100 @@ export default function EnrolAuthenticator() {
 
   if (result?.recoveryCodes) {
     return (
-      <main className="auth-page">
-        <div className="auth-card auth-card-wide card">
-          <p className="brand-mark" aria-hidden="true">
-            CPA
-          </p>
-          <h1>Save your recovery codes</h1>
-          <p>
-            Two-step sign-in is on. If you lose your phone, each of these codes signs you in once instead of
-            an authenticator code. <strong>They are shown only now.</strong> Keep them somewhere safe, such as
-            a password manager.
-          </p>
-          <RecoveryCodes codes={result.recoveryCodes} />
-          <Link to={result.redirectTo} className="button button-primary button-block">
-            I have saved my codes, continue
-          </Link>
-        </div>
-      </main>
+      <AuthPage wide>
+        <h1>Save your recovery codes</h1>
+        <p>
+          Two-step sign-in is on. If you lose your phone, each of these codes signs you in once instead of an
+          authenticator code. <strong>They are shown only now.</strong> Keep them somewhere safe, such as a
+          password manager.
+        </p>
+        <RecoveryCodes codes={result.recoveryCodes} />
+        <Link to={result.redirectTo} className="button button-primary button-block">
+          I have saved my codes, continue
+        </Link>
+      </AuthPage>
     );
   }
 
   if (loaded.enrolled) {
     return (
-      <main className="auth-page">
-        <div className="auth-card card">
-          <p className="brand-mark" aria-hidden="true">
-            CPA
-          </p>
-          <h1>Two-step sign-in is on</h1>
-          <p className="muted">
-            Your authenticator app is already set up. To replace it (a new phone), ask an owner of your firm
-            to reset your two-step sign-in; recovery codes are on your account page.
-          </p>
-          <Link to="/app/account" className="button button-primary button-block">
-            Go to your account
-          </Link>
-        </div>
-      </main>
+      <AuthPage>
+        <h1>Two-step sign-in is on</h1>
+        <p className="muted">
+          Your authenticator app is already set up. To replace it (a new phone), ask an owner of your firm to
+          reset your two-step sign-in; recovery codes are on your account page.
+        </p>
+        <Link to="/app/account" className="button button-primary button-block">
+          Go to your account
+        </Link>
+      </AuthPage>
     );
   }
   const { qrSvg, uri, secret, accountName, issuer, redirectTo } = loaded;
 
   return (
-    <main className="auth-page">
-      <div className="auth-card auth-card-wide card">
-        <p className="brand-mark" aria-hidden="true">
-          CPA
-        </p>
-        <h1>Set up two-step sign-in</h1>
-        <p className="muted">
-          Your firm protects client information with a second step at sign-in: a code from an authenticator
-          app on your phone (for example Google Authenticator, Microsoft Authenticator or 1Password).
-        </p>
-        <ol className="enrol-steps">
-          <li>
-            <p>In your authenticator app, add an account and scan this QR code.</p>
-            <div
-              className="qr-code"
-              role="img"
-              aria-label={`QR code to add ${accountName} to an authenticator app`}
-            >
-              {/* The SVG is generated on the server from our own otpauth URI: no user input in it. */}
-              <span dangerouslySetInnerHTML={{ __html: qrSvg }} />
-            </div>
-            <a className="open-in-app" href={uri}>
-              On this phone? Add it to your authenticator app
-            </a>
-            <details className="manual-key">
-              <summary>Can’t scan it? Enter the key by hand</summary>
-              <dl className="key-list">
-                <dt>Account</dt>
-                <dd>
-                  {issuer}: {accountName}
-                </dd>
-                <dt>Key</dt>
-                <dd>
-                  <code className="secret-key">{secret}</code>
-                </dd>
-                <dt>Type</dt>
-                <dd>Time-based, 6 digits, every 30 seconds</dd>
-              </dl>
-            </details>
-          </li>
-          <li>
-            <p>Enter the 6-digit code the app now shows.</p>
-            <Form method="post" noValidate className="stack">
-              <CsrfInput />
-              <input type="hidden" name="redirectTo" value={redirectTo} />
-              <TextField
-                name="code"
-                label="Code from your app"
-                autoComplete="one-time-code"
-                inputMode="numeric"
-                pattern="[0-9 ]*"
-                maxLength={7}
-                required
-                error={result?.fieldError ?? undefined}
-              />
-              <button type="submit" className="button button-primary button-block" disabled={busy}>
-                {busy ? 'Checking…' : 'Turn on two-step sign-in'}
-              </button>
-            </Form>
-          </li>
-        </ol>
-        <form method="post" action="/logout" className="auth-links">
-          <CsrfInput />
-          <button type="submit" className="button-link">
-            Cancel and sign out
-          </button>
-        </form>
-      </div>
-    </main>
+    <AuthPage wide>
+      <h1>Set up two-step sign-in</h1>
+      <p className="muted">
+        Your firm protects client information with a second step at sign-in: a code from an authenticator app
+        on your phone (for example Google Authenticator, Microsoft Authenticator or 1Password).
+      </p>
+      <ol className="enrol-steps">
+        <li>
+          <p>In your authenticator app, add an account and scan this QR code.</p>
+          <div
+            className="qr-code"
+            role="img"
+            aria-label={`QR code to add ${accountName} to an authenticator app`}
+          >
+            {/* The SVG is generated on the server from our own otpauth URI: no user input in it. */}
+            <span dangerouslySetInnerHTML={{ __html: qrSvg }} />
+          </div>
+          <a className="open-in-app" href={uri}>
+            On this phone? Add it to your authenticator app
+          </a>
+          <details className="manual-key">
+            <summary>Can’t scan it? Enter the key by hand</summary>
+            <dl className="key-list">
+              <dt>Account</dt>
+              <dd>
+                {issuer}: {accountName}
+              </dd>
+              <dt>Key</dt>
+              <dd>
+                <code className="secret-key">{secret}</code>
+              </dd>
+              <dt>Type</dt>
+              <dd>Time-based, 6 digits, every 30 seconds</dd>
+            </dl>
+          </details>
+        </li>
+        <li>
+          <p>Enter the 6-digit code the app now shows.</p>
+          <Form method="post" noValidate className="stack">
+            <CsrfInput />
+            <input type="hidden" name="redirectTo" value={redirectTo} />
+            <TextField
+              name="code"
+              label="Code from your app"
+              autoComplete="one-time-code"
+              inputMode="numeric"
+              pattern="[0-9 ]*"
+              maxLength={7}
+              required
+              error={result?.fieldError ?? undefined}
+            />
+            <button type="submit" className="button button-primary button-block" disabled={busy}>
+              {busy ? 'Checking…' : 'Turn on two-step sign-in'}
+            </button>
+          </Form>
+        </li>
+      </ol>
+      <CancelSignInForm />
+    </AuthPage>
   );
 }
 
 export function ErrorBoundary() {
-  return (
-    <main className="auth-page">
-      <PageErrorBoundary homeHref="/login" />
-    </main>
-  );
+  return <AuthErrorBoundary />;
 }

@@ -9,9 +9,9 @@ import { clearSessionCookie } from '../auth/session.server';
 import { sendSecurityNotice, signInActor } from '../auth/staff-sign-in.server';
 import { RedirectError } from '../http/redirect.server';
 import { publicRoute } from '../http/route.server';
+import { AuthErrorBoundary, AuthPage } from '../ui/auth-page';
 import { FormError, TextField } from '../ui/components';
 import { CsrfInput } from '../ui/csrf-input';
-import { PageErrorBoundary } from '../ui/error-panel';
 
 export const meta: MetaFunction = () => [
   { title: 'Choose a new password · CPA Platform' },
@@ -81,67 +81,51 @@ export default function ResetPassword() {
     (result && 'fieldErrors' in result ? result.fieldErrors : null) ?? {};
 
   return (
-    <main className="auth-page">
-      <div className="auth-card card">
-        <p className="brand-mark" aria-hidden="true">
-          CPA
-        </p>
-        <h1>Choose a new password</h1>
-        {shownProblem ? (
-          <>
-            <FormError message={shownProblem} />
-            <p className="auth-links">
-              <Link to="/forgot-password">Request a new link</Link> · <Link to="/login">Sign in</Link>
-            </p>
-          </>
-        ) : (
-          <>
-            <p className="muted">
-              For <strong>{email}</strong>. Use at least {passwordMinLength} characters; a few unrelated words
-              work well. Every device signed in to your account will be signed out.
-            </p>
-            <Form method="post" noValidate className="stack">
-              <CsrfInput />
-              <input
-                type="email"
-                name="username"
-                value={email ?? ''}
-                autoComplete="username"
-                hidden
-                readOnly
-              />
-              <TextField
-                name="password"
-                label="New password"
-                type="password"
-                autoComplete="new-password"
-                required
-                minLength={passwordMinLength}
-                error={fieldErrors.password}
-              />
-              <TextField
-                name="confirmPassword"
-                label="New password again"
-                type="password"
-                autoComplete="new-password"
-                required
-                error={fieldErrors.confirmPassword}
-              />
-              <button type="submit" className="button button-primary button-block" disabled={busy}>
-                {busy ? 'Saving…' : 'Set new password'}
-              </button>
-            </Form>
-          </>
-        )}
-      </div>
-    </main>
+    <AuthPage>
+      <h1>Choose a new password</h1>
+      {shownProblem ? (
+        <>
+          <FormError message={shownProblem} />
+          <p className="auth-links">
+            <Link to="/forgot-password">Request a new link</Link> · <Link to="/login">Sign in</Link>
+          </p>
+        </>
+      ) : (
+        <>
+          <p className="muted">
+            For <strong>{email}</strong>. Use at least {passwordMinLength} characters; a few unrelated words
+            work well. Every device signed in to your account will be signed out.
+          </p>
+          <Form method="post" noValidate className="stack">
+            <CsrfInput />
+            <input type="email" name="username" value={email ?? ''} autoComplete="username" hidden readOnly />
+            <TextField
+              name="password"
+              label="New password"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={passwordMinLength}
+              error={fieldErrors.password}
+            />
+            <TextField
+              name="confirmPassword"
+              label="New password again"
+              type="password"
+              autoComplete="new-password"
+              required
+              error={fieldErrors.confirmPassword}
+            />
+            <button type="submit" className="button button-primary button-block" disabled={busy}>
+              {busy ? 'Saving…' : 'Set new password'}
+            </button>
+          </Form>
+        </>
+      )}
+    </AuthPage>
   );
 }
 
 export function ErrorBoundary() {
-  return (
-    <main className="auth-page">
-      <PageErrorBoundary homeHref="/login" />
-    </main>
-  );
+  return <AuthErrorBoundary />;
 }
