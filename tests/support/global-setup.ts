@@ -16,6 +16,7 @@ import { startStripeMock, type StripeMockService } from '../../infra/local/strip
 import { generateKeyring, keyringEnv } from '../../lib/crypto/keyring-config';
 import { generatePayloadKeys, payloadKeysEnv } from '../../lib/temporal/payload-keys';
 import { TEMPLATE_DATABASE } from './databases';
+import { workflowBundleEnv, writeWorkflowBundle } from './workflow-bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,8 +31,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stack = await startStack({ mode: 'test', log });
   // The Stripe adapter's tests send their requests to stripe-mock (built once per machine).
   let stripeMock: StripeMockService;
+  // The workflows are bundled once for the whole run (each test file used to spend seconds on it).
+  const bundleFile = `${stack.dataDir}/workflow-bundle.json`;
   try {
-    await prepareTemplateDatabase(stack.env.DATABASE_URL, log);
+    await Promise.all([prepareTemplateDatabase(stack.env.DATABASE_URL, log), bundleOnce(bundleFile, log)]);
     stripeMock = await startStripeMock({
       binary: (await resolveStripeMock({ log })).path,
       logFile: `${stack.dataDir}/logs/stripe-mock.log`,
@@ -49,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Temporal payload keys of their own, likewise per run (lib/temporal/payload-keys.ts).
     ...payloadKeysEnv(generatePayloadKeys()),
     STRIPE_MOCK_URL: stripeMock.url,
+    [workflowBundleEnv]: bundleFile,
     // Payments go through the local adapter unless a test builds a Stripe one; its webhook secret is per run.
     PAYMENTS_PROVIDER: 'local',
     STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64url')}`,
@@ -59,6 +63,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stripeMock.stop();
     await stack.stop();
   };
+}
+
+async function bundleOnce(file: string, log: StackLog): Promise<void> {
+  const started = Date.now();
+  await writeWorkflowBundle(file);
+  log.info(`bundled the workflows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** (Re)creates the template database and applies every migration to it (db/migrate.ts). */

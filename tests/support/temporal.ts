@@ -5,7 +5,6 @@ import {
   DefaultLogger,
   NativeConnection,
   Runtime,
-  bundleWorkflowCode,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import {
@@ -13,7 +12,7 @@ import {
   decodeHistoryPayloads,
   fetchDecodedHistory,
 } from '../../lib/temporal/data-converter';
-import { workflowsPath } from '../../workers/create-engagements-worker';
+import { loadWorkflowBundle } from './workflow-bundle';
 
 function temporalAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
@@ -28,9 +27,9 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Bundles the workflows once per test file (a few seconds), silently. */
+/** The product's workflow bundle: the one the global setup built for the run (see workflow-bundle.ts). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  bundle ??= loadWorkflowBundle();
   return bundle;
 }
 
@@ -91,6 +90,3 @@ export async function decodedHistoryOf(handle: WorkflowHandle): Promise<History>
     handle.client.options.loadedDataConverter.payloadCodecs,
   );
 }
-
-const noop = (): void => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
