@@ -618,6 +618,38 @@ describe('an old bookmark without a session', () => {
     expect(locationOf(again)).toBe('/portal');
   });
 
+  it('goes back to the bookmarked page after the authenticator app’s code too', async () => {
+    const contact = await newContact('bookmark-totp');
+    const first = new HttpSession(platform.web.url);
+    await openInvitation(first, contact.contactId);
+    expect((await setPassword(first)).status).toBe(302);
+    const setup = await (await first.post('/portal/account', { intent: 'totp_start' })).text();
+    const secret = /Enter this key in the app instead: <code>([A-Z2-7 ]+)<\/code>/
+      .exec(setup)?.[1]
+      ?.replaceAll(' ', '');
+    if (!secret) throw new Error('no authenticator key on the page');
+    const confirmed = await first.post('/portal/account', { intent: 'totp_confirm', code: totpCode(secret) });
+    expect(locationOf(confirmed)).toBe('/portal/account?saved=totp');
+    const confirmedStep = totpStep();
+
+    const browser = new HttpSession(platform.web.url);
+    const bookmarked = await browser.get('/portal/account?tab=security');
+    expect(locationOf(bookmarked)).toBe('/portal/login?redirectTo=%2Fportal%2Faccount%3Ftab%3Dsecurity');
+    await browser.page(locationOf(bookmarked));
+    const password = await browser.post('/portal/login', {
+      intent: 'password',
+      email: contact.email,
+      password: strongPassword,
+    });
+    expect(locationOf(password)).toBe('/portal/login/verify');
+    // The confirming code's step was used: the next step's code (accepted one step early) signs in.
+    const next = new Date((confirmedStep + 1) * 30_000 + 1000);
+    const verified = await browser.post('/portal/login/verify', { code: totpCode(secret, next) });
+    expect(verified.status).toBe(302);
+    expect(locationOf(verified)).toBe('/portal/account?tab=security');
+    expect((await browser.page('/portal/account?tab=security')).status).toBe(200);
+  });
+
   it('never sends anyone to another site or out of the portal after sign-in', async () => {
     const contact = await newContact('offsite');
     const first = new HttpSession(platform.web.url);
