@@ -60,12 +60,14 @@ const pageTarget = (maxRatio: number, extra = ''): TTarget => ({
  * A preparer's lists and counts start from every client of their assigned engagements
  * (visibleClientIds in web/app/engagements/engagement-scope.server.ts), so they cost in proportion
  * to that preparer's assignments, not to the page. The scale seed gives each preparer about 500
- * clients at any firm size, the demo firm's busiest preparer has a few dozen: the ratio measures that
- * difference and does not grow with the firm. The bound fails if the cost starts following the firm.
+ * clients at any firm size; the demo firm's busiest preparer has 16: the ratio mostly measures that
+ * difference. It grows a little with the firm too (the client page walks the firm's name index,
+ * skipping the clients the preparer does not see): measured about 10× at 2,000 clients and 13-15×
+ * at 10,000 for the client list, 4-7× for the dashboard.
  */
 const preparerTarget: TTarget = {
-  maxRatio: 20,
-  why: "cost follows the preparer's assigned clients (about 500 in the large firm at any firm size, a few dozen in the demo firm): measured 7-13× on a busy machine; 20× fails a cost that follows the firm's size instead",
+  maxRatio: 25,
+  why: "cost follows the preparer's assigned clients (about 500 in the large firm, 16 in the demo firm) and grows a little with the firm: measured up to 15× at 10,000 clients on a busy machine; 25× leaves noise headroom and fails a cost that follows the firm's size (220 times the demo firm's clients at 10,000)",
 };
 
 /**
