@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compare, formatTable, formatValue } from './report';
+import { compare, exitCodeFor, formatTable, formatValue } from './report';
 
 const comparison = {
   group: 'lists' as const,
@@ -59,6 +59,14 @@ describe('benchmark report', () => {
       ).size,
     ).toBe(1);
     expect(lines.at(-1)).toBe('1 passed, 1 missed their target');
+  });
+
+  it('fails the run on a missed target unless misses are only reported', () => {
+    const met = compare({ ...comparison, baselineSamples: [2], measuredSamples: [3] });
+    const missed = compare({ ...comparison, baselineSamples: [2], measuredSamples: [9] });
+    expect(exitCodeFor([met], true)).toBe(0);
+    expect(exitCodeFor([met, missed], true)).toBe(1);
+    expect(exitCodeFor([met, missed], false)).toBe(0);
   });
 
   it('formats values with three significant digits at most', () => {

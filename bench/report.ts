@@ -123,6 +123,11 @@ export interface TRunInfo {
   setupSeconds: Record<string, number>;
 }
 
+/** The runner's exit code: 1 when a target was missed and misses fail the run, else 0. */
+export function exitCodeFor(results: readonly TBenchmarkResult[], failOnMiss: boolean): 0 | 1 {
+  return failOnMiss && results.some((result) => !result.passed) ? 1 : 0;
+}
+
 /** The JSON document written for one run. */
 export function resultsDocument(run: TRunInfo, results: readonly TBenchmarkResult[]) {
   return {
