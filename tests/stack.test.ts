@@ -15,6 +15,7 @@ describe('the local service stack in test mode', () => {
       'AZURE_STORAGE_CONNECTION_STRING',
       'BLOB_CONTAINER',
       'CHROMIUM_PATH',
+      'CPA_TEST_WORKFLOW_BUNDLE',
       'DATABASE_URL',
       'FIELD_ENCRYPTION_ACTIVE_KEY',
       'FIELD_ENCRYPTION_KEYS',
