@@ -11,7 +11,7 @@ import { fieldErrorsOf, type TFieldErrors } from '../forms/validation.server';
 import { publicRoute } from '../http/route.server';
 import { FormError, Notice, TextField } from '../ui/components';
 import { CsrfInput } from '../ui/csrf-input';
-import { PageErrorBoundary } from '../ui/error-panel';
+import { AuthErrorBoundary, AuthPage } from '../ui/auth-page';
 
 export const meta: MetaFunction = () => [{ title: 'Reset your password · CPA Platform' }];
 
@@ -75,62 +75,53 @@ export default function ForgotPassword() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   return (
-    <main className="auth-page">
-      <div className="auth-card card">
-        <p className="brand-mark" aria-hidden="true">
-          CPA
-        </p>
-        <h1>Reset your password</h1>
-        {result?.sent ? (
-          <>
-            <Notice tone="success">
-              If an account exists for that email, we have sent it a link to choose a new password. The link
-              works for {linkMinutes} minutes.
-            </Notice>
-            <p className="muted">
-              Nothing arrived? Check your spam folder, and that you typed the address you sign in with.
-            </p>
-            <p className="auth-links">
-              <Link to="/login">Back to sign-in</Link>
-            </p>
-          </>
-        ) : (
-          <>
-            <p className="muted">
-              Enter the email you sign in with. We will send you a link to choose a new password.
-            </p>
-            <Form method="post" noValidate className="stack">
-              <CsrfInput />
-              <FormError message={result?.formError} />
-              <TextField
-                name="email"
-                label="Email"
-                type="email"
-                autoComplete="username"
-                inputMode="email"
-                spellCheck={false}
-                required
-                defaultValue={result?.email}
-                error={result?.fieldErrors.email}
-              />
-              <button type="submit" className="button button-primary button-block" disabled={busy}>
-                {busy ? 'Sending…' : 'Send reset link'}
-              </button>
-            </Form>
-            <p className="auth-links">
-              <Link to="/login">Back to sign-in</Link>
-            </p>
-          </>
-        )}
-      </div>
-    </main>
+    <AuthPage>
+      <h1>Reset your password</h1>
+      {result?.sent ? (
+        <>
+          <Notice tone="success">
+            If an account exists for that email, we have sent it a link to choose a new password. The link
+            works for {linkMinutes} minutes.
+          </Notice>
+          <p className="muted">
+            Nothing arrived? Check your spam folder, and that you typed the address you sign in with.
+          </p>
+          <p className="auth-links">
+            <Link to="/login">Back to sign-in</Link>
+          </p>
+        </>
+      ) : (
+        <>
+          <p className="muted">
+            Enter the email you sign in with. We will send you a link to choose a new password.
+          </p>
+          <Form method="post" noValidate className="stack">
+            <CsrfInput />
+            <FormError message={result?.formError} />
+            <TextField
+              name="email"
+              label="Email"
+              type="email"
+              autoComplete="username"
+              inputMode="email"
+              spellCheck={false}
+              required
+              defaultValue={result?.email}
+              error={result?.fieldErrors.email}
+            />
+            <button type="submit" className="button button-primary button-block" disabled={busy}>
+              {busy ? 'Sending…' : 'Send reset link'}
+            </button>
+          </Form>
+          <p className="auth-links">
+            <Link to="/login">Back to sign-in</Link>
+          </p>
+        </>
+      )}
+    </AuthPage>
   );
 }
 
 export function ErrorBoundary() {
-  return (
-    <main className="auth-page">
-      <PageErrorBoundary homeHref="/login" />
-    </main>
-  );
+  return <AuthErrorBoundary />;
 }

@@ -23,7 +23,7 @@ import { handleRouteErrors } from '../http/route.server';
 import { orm } from '../services.server';
 import { FormError, Notice, TextField } from '../ui/components';
 import { CsrfInput } from '../ui/csrf-input';
-import { PageErrorBoundary } from '../ui/error-panel';
+import { AuthErrorBoundary, AuthPage } from '../ui/auth-page';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · CPA Platform' }];
 
@@ -114,94 +114,83 @@ export default function Login() {
   const busy = navigation.state === 'submitting';
 
   return (
-    <main className="auth-page">
-      <div className="auth-card card">
-        <p className="brand-mark" aria-hidden="true">
-          CPA
-        </p>
-        <h1>Sign in</h1>
-        <p className="muted">Staff sign-in for your firm’s workspace.</p>
-        {notice && !result ? <Notice>{notice}</Notice> : null}
-        {signInInProgress && !result ? (
-          <Notice>
-            You entered your password already.{' '}
-            <Link to={`${mfaStepPath}?${searchParams.toString()}`}>
-              Continue with your authenticator code
-            </Link>
-            , or sign in again below.
-          </Notice>
-        ) : null}
-        <Form method="post" noValidate className="stack">
-          <CsrfInput />
-          <FormError message={result?.formError} />
-          <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? '/app'} />
-          <TextField
-            name="email"
-            label="Email"
-            type="email"
-            autoComplete="username"
-            inputMode="email"
-            spellCheck={false}
-            required
-            defaultValue={result?.email}
-            error={result?.fieldErrors.email}
-          />
-          <TextField
-            name="password"
-            label="Password"
-            type="password"
-            autoComplete="current-password"
-            required
-            error={result?.fieldErrors.password}
-          />
-          <button type="submit" className="button button-primary button-block" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </Form>
-        <p className="auth-links">
-          <Link to="/forgot-password">Forgot your password?</Link>
-        </p>
-        {demoLogins.length > 0 ? (
-          <details className="demo-logins">
-            <summary>Demo logins (development only)</summary>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Role</th>
-                  <th scope="col">Email</th>
+    <AuthPage>
+      <h1>Sign in</h1>
+      <p className="muted">Staff sign-in for your firm’s workspace.</p>
+      {notice && !result ? <Notice>{notice}</Notice> : null}
+      {signInInProgress && !result ? (
+        <Notice>
+          You entered your password already.{' '}
+          <Link to={`${mfaStepPath}?${searchParams.toString()}`}>Continue with your authenticator code</Link>,
+          or sign in again below.
+        </Notice>
+      ) : null}
+      <Form method="post" noValidate className="stack">
+        <CsrfInput />
+        <FormError message={result?.formError} />
+        <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? '/app'} />
+        <TextField
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="username"
+          inputMode="email"
+          spellCheck={false}
+          required
+          defaultValue={result?.email}
+          error={result?.fieldErrors.email}
+        />
+        <TextField
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={result?.fieldErrors.password}
+        />
+        <button type="submit" className="button button-primary button-block" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </Form>
+      <p className="auth-links">
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
+      {demoLogins.length > 0 ? (
+        <details className="demo-logins">
+          <summary>Demo logins (development only)</summary>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Role</th>
+                <th scope="col">Email</th>
+              </tr>
+            </thead>
+            <tbody>
+              {demoLogins.map((login) => (
+                <tr key={login.email}>
+                  <td>{login.role}</td>
+                  <td>
+                    <code>{login.email}</code>
+                    {login.totpSecret ? (
+                      <span className="demo-secret">
+                        Authenticator key <code>{login.totpSecret}</code>
+                      </span>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {demoLogins.map((login) => (
-                  <tr key={login.email}>
-                    <td>{login.role}</td>
-                    <td>
-                      <code>{login.email}</code>
-                      {login.totpSecret ? (
-                        <span className="demo-secret">
-                          Authenticator key <code>{login.totpSecret}</code>
-                        </span>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <p className="small muted">
-              Password for all: <code>{demoLogins[0]?.password}</code>. Add a key to any authenticator app (or
-              use the demo code shown on the next step) for the second factor.
-            </p>
-          </details>
-        ) : null}
-      </div>
-    </main>
+              ))}
+            </tbody>
+          </table>
+          <p className="small muted">
+            Password for all: <code>{demoLogins[0]?.password}</code>. Add a key to any authenticator app (or
+            use the demo code shown on the next step) for the second factor.
+          </p>
+        </details>
+      ) : null}
+    </AuthPage>
   );
 }
 
 export function ErrorBoundary() {
-  return (
-    <main className="auth-page">
-      <PageErrorBoundary homeHref="/login" />
-    </main>
-  );
+  return <AuthErrorBoundary />;
 }
