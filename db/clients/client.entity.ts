@@ -29,6 +29,12 @@ export const Client = defineEntity({
     { properties: ['organization', 'displayName', 'id'] },
     { properties: ['organization', 'kind', 'displayName', 'id'] },
     { properties: ['organization', 'taxIdHash'] },
+    // The name search's case-insensitive prefix (db/queries/list-clients.ts).
+    {
+      name: 'client_organization_id_lower_display_name_index',
+      expression:
+        'create index "client_organization_id_lower_display_name_index" on "client" ("organization_id", lower("display_name") text_pattern_ops)',
+    },
   ],
   properties: {
     id: idColumn(),

@@ -9,6 +9,7 @@ import { Migration20261126070600_tax_and_close } from './Migration20261126070600
 import { Migration20261126070500_engagement_engine } from './Migration20261126070500_engagement_engine';
 import { Migration20261126070300_payments } from './Migration20261126070300_payments';
 import { Migration20261126070400_ledger } from './Migration20261126070400_ledger';
+import { Migration20261126070700_client_name_search } from './Migration20261126070700_client_name_search';
 
 /**
  * Every migration, in order. Listed explicitly so migrations run the same from tsx, Vite and bundles.
@@ -36,4 +37,8 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: 'Migration20261126070300_payments', class: Migration20261126070300_payments },
   { name: 'Migration20261126070400_ledger', class: Migration20261126070400_ledger },
+  {
+    name: 'Migration20261126070700_client_name_search',
+    class: Migration20261126070700_client_name_search,
+  },
 ];

@@ -160,7 +160,7 @@ describe('list query plans at 10,000 clients', () => {
     expect(counts).toEqual(sizes);
   });
 
-  it('lists clients by name through the (organization, [status | kind,] display_name, id) indexes', async () => {
+  it('lists clients by name through the (organization, [status | kind,] display_name, id) indexes, and a name prefix through the lower-cased name', async () => {
     const base = { table: 'client' };
     await expectPlans(() => listClients(em(), { organizationId: firm }), {
       ...base,
@@ -187,9 +187,11 @@ describe('list query plans at 10,000 clients', () => {
         cursorInIndex: /ROW\(\(display_name\)::text, id\) > ROW\(/,
       },
     );
-    await expectPlans(() => listClients(em(), { organizationId: firm, namePrefix: 'wen' }), {
+    // A name prefix reads only the matching names, as a range of the lower-cased name index.
+    await expectPlans(() => listClients(em(), { organizationId: firm, namePrefix: 'Wen' }), {
       ...base,
-      indexes: ['client_organization_id_display_name_id_index'],
+      indexes: ['client_organization_id_lower_display_name_index'],
+      cursorInIndex: /lower\(\(display_name\)::text\) ~>=~ 'wen'::text.*~<~ 'weo'::text/,
     });
   });
 
