@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setFieldKeyring } from '../db/shared/field-keyring';
 import { Client } from '../db/clients/client.entity';
-import { clientTaxIdHash } from '../db/clients/set-client-tax-id';
+import { applyClientTaxId } from '../db/clients/set-client-tax-id';
 import { migrateDatabase } from '../db/migrate';
 import { createOrm, type Orm } from '../db/orm';
 import { seedDemoFirm } from '../db/seed/demo';
@@ -18,7 +18,6 @@ import { seedScaleFirm } from '../db/seed/scale';
 import { forSystem, forTenant } from '../db/tenancy/tenant-context';
 import { createKeyring } from '../lib/crypto/field-encryption';
 import { generateKeyring } from '../lib/crypto/keyring-config';
-import { SensitiveString } from '../lib/crypto/sensitive-string';
 import type { StackLog } from '../infra/local/log';
 import { withPgClient } from '../infra/local/pg-client';
 import { getFreePort } from '../infra/local/ports';
@@ -235,10 +234,7 @@ async function setTaxIds(orm: Orm, organizationId: string, count: number): Promi
     );
     if (clients.length === 0) break;
     for (const client of clients) {
-      const digits = String(100_000_000 + done).padStart(9, '0');
-      client.taxId = new SensitiveString(digits);
-      client.taxIdHash = clientTaxIdHash(digits);
-      client.taxIdLast4 = digits.slice(-4);
+      applyClientTaxId(client, String(100_000_000 + done).padStart(9, '0'));
       done += 1;
     }
     await em.flush();

@@ -5,13 +5,23 @@ import { AppError } from '../../lib/errors';
 import type { TActor } from '../audit/actor';
 import { recordAuditEvent } from '../audit/record-audit-event';
 import { fieldKeyring } from '../shared/field-keyring';
-import { Client } from './client.entity';
+import { Client, type IClient } from './client.entity';
 
 export const taxIdHashPurpose = 'client.tax_id';
 
 /** The keyed hash that finds a client by tax ID without decrypting anything. */
 export function clientTaxIdHash(taxId: string | SensitiveString): string {
   return keyedHash(taxId, fieldKeyring(), taxIdHashPurpose);
+}
+
+/** Puts a validated 9-digit tax ID on a client: encrypted, its keyed hash, and the last four digits. */
+export function applyClientTaxId(
+  client: Pick<IClient, 'taxId' | 'taxIdHash' | 'taxIdLast4'>,
+  digits: string,
+): void {
+  client.taxId = new SensitiveString(digits);
+  client.taxIdHash = clientTaxIdHash(digits);
+  client.taxIdLast4 = digits.slice(-4);
 }
 
 /**
@@ -47,15 +57,13 @@ export async function setClientTaxId(
         reason: 'duplicate_client',
       });
     }
-    client.taxId = new SensitiveString(digits);
-    client.taxIdHash = hash;
-    client.taxIdLast4 = digits.slice(-4);
+    applyClientTaxId(client, digits);
     recordAuditEvent(tx, {
       organizationId: input.organizationId,
       actor: input.actor,
       action: 'client.tax_id_set',
       target: { type: 'client', id: client.id },
     });
-    return { last4: client.taxIdLast4 };
+    return { last4: digits.slice(-4) };
   });
 }
