@@ -12,7 +12,7 @@ export const workflowBundleEnv = 'CPA_TEST_WORKFLOW_BUNDLE';
 
 const noop = (): void => undefined;
 /** Webpack's progress lines would drown the test output; errors still show. */
-export const quietBundlerLogger = {
+const quietBundlerLogger = {
   log: noop,
   trace: noop,
   debug: noop,
@@ -21,8 +21,9 @@ export const quietBundlerLogger = {
   error: console.error,
 };
 
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+/** Bundles workflows quietly: the product's, or a test's own probe workflows from `path`. */
+export function bundleWorkflows(path: string = workflowsPath): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: path, logger: quietBundlerLogger });
 }
 
 /** Bundles the product's workflows and writes the bundle to `file` (JSON: code and source map). */

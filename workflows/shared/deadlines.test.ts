@@ -1,14 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Worker,
-  bundleWorkflowCode,
-  type NativeConnection,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { connectClient, connectWorker, dataConverter, namespace } from '../../tests/support/temporal';
+import { bundleWorkflows } from '../../tests/support/workflow-bundle';
 import {
   deadlineProbeWorkflow,
   deadlinesQuery,
@@ -24,11 +20,9 @@ let bundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   connection = await connectWorker();
   temporal = await connectClient();
-  const noop = () => undefined;
-  bundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./testing/deadline-probe.workflow.ts', import.meta.url)),
-    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error },
-  });
+  bundle = await bundleWorkflows(
+    fileURLToPath(new URL('./testing/deadline-probe.workflow.ts', import.meta.url)),
+  );
 });
 
 afterAll(async () => {
