@@ -21,7 +21,6 @@ import { HttpSession, signInStaff, visibleText } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const owner = demoLogins.find((login) => login.role === 'owner')!;
-const longWait = 30 * 86_400;
 
 let platform: TestPlatform;
 let orm: Orm;
@@ -31,10 +30,7 @@ let ownerId: string;
 const ctx = seedContext(`audit-log-${randomUUID()}`);
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'audit log',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'audit log' });
   orm = platform.orm;
   fixtures = await createAccessFixtures(orm, platform.demoFirmId);
   staff = new HttpSession(platform.web.url);

@@ -43,7 +43,6 @@ import { HttpSession, locationOf, signInStaff, visibleText } from './support/htt
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const owner = demoLogins.find((login) => login.role === 'owner')!;
-const longWait = 30 * 86_400;
 
 let platform: TestPlatform;
 let orm: Orm;
@@ -131,11 +130,7 @@ async function countClients(): Promise<number> {
 }
 
 beforeAll(async () => {
-  // Reminders far in the future, so none is sent while these tests run.
-  platform = await startTestPlatform({
-    name: 'web onboarding',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'web onboarding' });
   ({ orm, web, temporal, demoFirmId } = platform);
 
   const em = forSystem(orm, 'test assertions');

@@ -14,14 +14,10 @@ import { HttpSession, signInStaff, visibleText } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const login = (role: string) => demoLogins.find((l) => l.role === role)!;
-const longWait = 30 * 86_400;
 let platform: TestPlatform;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'client page',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'client page' });
   // Preparers see every client here, so the page opens for them and only the section differs.
   const em = forSystem(platform.orm, 'test setup');
   const firm = await em.findOneOrFail(Organization, { id: platform.demoFirmId });

@@ -47,10 +47,7 @@ const storage = createBlobStorage({
 });
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'intake-page',
-    reminders: { intervalsSeconds: [30 * 86_400], followUpAfterSeconds: 30 * 86_400 },
-  });
+  platform = await startTestPlatform({ name: 'intake-page' });
   documentsQueue = `documents-web-${randomUUID()}`;
   const connection = await connectWorker();
   documentsWorker = await createDocumentsWorker({

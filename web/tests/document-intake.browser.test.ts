@@ -54,10 +54,7 @@ function watch(page: Page): void {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'intake browser',
-    reminders: { intervalsSeconds: [30 * 86_400], followUpAfterSeconds: 30 * 86_400 },
-  });
+  platform = await startTestPlatform({ name: 'intake browser' });
   documentsQueue = `documents-browser-${randomUUID()}`;
   const connection = await connectWorker();
   documentsWorker = await createDocumentsWorker({

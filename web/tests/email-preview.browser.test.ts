@@ -13,17 +13,13 @@ import { HttpSession, signInStaff } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const manager = demoLogins.find((login) => login.role === 'manager')!;
-const longWait = 30 * 86_400;
 
 let platform: TestPlatform;
 let browser: Browser;
 let staff: HttpSession;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'email preview browser',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'email preview browser' });
   staff = new HttpSession(platform.web.url);
   await signInStaff(staff, manager);
   browser = await launchTestBrowser();

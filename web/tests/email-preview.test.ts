@@ -18,17 +18,13 @@ import { emailTemplateNames } from '../../integrations/email/templates';
 import { HttpSession, signInStaff, visibleText } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const longWait = 30 * 86_400;
 const login = (role: string) => demoLogins.find((l) => l.role === role)!;
 let platform: TestPlatform;
 let manager: HttpSession;
 let preparer: HttpSession;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'email preview',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'email preview' });
   manager = new HttpSession(platform.web.url);
   await signInStaff(manager, login('manager'));
   preparer = new HttpSession(platform.web.url);

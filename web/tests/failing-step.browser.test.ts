@@ -29,10 +29,7 @@ let session: HttpSession;
 let browser: Browser;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'failing step',
-    reminders: { intervalsSeconds: [30 * 86_400], followUpAfterSeconds: 30 * 86_400 },
-  });
+  platform = await startTestPlatform({ name: 'failing step' });
   session = new HttpSession(platform.web.url);
   await signInStaff(session, manager);
   browser = await launchTestBrowser();

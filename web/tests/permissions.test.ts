@@ -23,7 +23,6 @@ import { HttpSession, locationOf, signInStaff, visibleText } from './support/htt
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const routesDir = fileURLToPath(new URL('../app/routes', import.meta.url));
-const longWait = 30 * 86_400;
 
 const staffRoles = ['owner', 'admin', 'manager', 'preparer', 'reviewer'] as const satisfies TStaffRole[];
 const roles = [...staffRoles, 'client', 'anonymous'] as const;
@@ -554,10 +553,7 @@ let fixtures: TAccessFixtures;
 const sessions = {} as Record<TRole, HttpSession>;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'permissions',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'permissions' });
   orm = platform.orm;
   fixtures = await createAccessFixtures(orm, platform.demoFirmId);
   for (const role of staffRoles) {

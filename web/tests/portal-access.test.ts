@@ -25,7 +25,6 @@ import { HttpSession, locationOf, signInStaff, visibleText } from './support/htt
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const owner = demoLogins.find((login) => login.role === 'owner')!;
-const longWait = 30 * 86_400;
 const strongPassword = 'lantern orchard velvet 42';
 
 let platform: TestPlatform;
@@ -34,10 +33,7 @@ let firmId: string;
 const ctx = seedContext(`portal-access-${randomUUID()}`);
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'portal access',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'portal access' });
   orm = platform.orm;
   firmId = platform.demoFirmId;
 });

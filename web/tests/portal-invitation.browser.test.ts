@@ -18,7 +18,6 @@ import { HttpSession, signInStaff } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const owner = demoLogins.find((login) => login.role === 'owner')!;
-const longWait = 30 * 86_400;
 const password = 'copper kettle meadow 19';
 
 let platform: TestPlatform;
@@ -49,10 +48,7 @@ async function fitsTheScreen(page: Page): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'portal invitation browser',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'portal invitation browser' });
   browser = await launchTestBrowser();
 });
 

@@ -17,8 +17,6 @@ import { forTenant } from '../../db/tenancy/tenant-context';
 import { samplePdf, samplePng } from '../../integrations/storage/testing/sample-files';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const longWait = 30 * 86_400;
-
 let platform: TestPlatform;
 let browser: Browser;
 const browserProblems: string[] = [];
@@ -33,10 +31,7 @@ function watch(page: Page): void {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'browser uploads',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'browser uploads' });
   browser = await launchTestBrowser();
 });
 

@@ -29,7 +29,6 @@ import type { TUploadOutcome, TUploadTicket } from '../app/documents/uploads.ser
 import { HttpSession, locationOf, visibleText } from './support/http-session';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
-const longWait = 30 * 86_400;
 let platform: TestPlatform;
 let orm: Orm;
 let firmId: string;
@@ -126,10 +125,7 @@ async function errorMessage(response: Response): Promise<string> {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'portal uploads',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'portal uploads' });
   orm = platform.orm;
   firmId = platform.demoFirmId;
   ava = await clientWithRequest('Ava Upload', 'ava.upload@example.test');

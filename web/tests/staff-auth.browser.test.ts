@@ -32,10 +32,7 @@ function watch(page: Page, label: string): void {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'staff auth browser',
-    reminders: { intervalsSeconds: [30 * 86_400], followUpAfterSeconds: 30 * 86_400 },
-  });
+  platform = await startTestPlatform({ name: 'staff auth browser' });
   browser = await launchTestBrowser();
 });
 

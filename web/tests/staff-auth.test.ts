@@ -158,10 +158,7 @@ const staffRoutePaths = () =>
     .map((route) => route.path);
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'staff auth',
-    reminders: { intervalsSeconds: [30 * 86_400], followUpAfterSeconds: 30 * 86_400 },
-  });
+  platform = await startTestPlatform({ name: 'staff auth' });
   orm = platform.orm;
   baseUrl = platform.web.url;
   ownerSession = await signedIn(owner);

@@ -35,10 +35,7 @@ const reviewer = demoLogins.find((login) => login.role === 'reviewer')!;
 let platform: TestPlatform;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'tax-return-pages',
-    reminders: { intervalsSeconds: [30 * 86_400], followUpAfterSeconds: 30 * 86_400 },
-  });
+  platform = await startTestPlatform({ name: 'tax-return-pages' });
 });
 
 afterAll(async () => {

@@ -43,7 +43,6 @@ import { startTestPlatform, type TestPlatform } from './support/test-platform';
 
 const owner = demoLogins.find((login) => login.role === 'owner')!;
 const preparer = demoLogins.find((login) => login.role === 'preparer')!;
-const longWait = 30 * 86_400;
 const text = (bytes: Uint8Array | null | undefined) => new TextDecoder().decode(bytes ?? new Uint8Array());
 
 const profile: TClientProfile = {
@@ -126,10 +125,7 @@ async function codecAudits(action: string): Promise<{ actorId: string | null; de
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({
-    name: 'temporal codec',
-    reminders: { intervalsSeconds: [longWait], followUpAfterSeconds: longWait },
-  });
+  platform = await startTestPlatform({ name: 'temporal codec' });
   ({ orm, web, temporal } = platform);
   raw = await connectRawClient();
   uiOrigin = temporalUiOrigin(web.env);

@@ -14,6 +14,7 @@ import {
   buildInvoice,
   buildTask,
   seedContext,
+  type TEngagementInput,
 } from '../../../db/seed/factories';
 import { persistSeedRows } from '../../../db/seed/persist-rows';
 import { emptySeedRows, type TSeedRows } from '../../../db/seed/rows';
@@ -82,15 +83,18 @@ function clientThings(
     input.contact ??
     buildContact(ctx, { organizationId, clientId: client.id, name: input.name, email: input.email });
   if (!input.contact) rows.contacts.push(contact as ReturnType<typeof buildContact>);
-  const engagement = buildEngagement(ctx, {
-    organizationId,
-    client,
-    type: 'document_intake',
-    stage: 'requested',
-    status: 'active',
-    preparerId: input.preparerId ?? null,
-    reviewerId: input.reviewerId ?? null,
-  });
+  // Every engagement of the fixture is active and assigned to the same preparer and reviewer.
+  const activeEngagement = (type: TEngagementInput['type'], stage: TEngagementInput['stage']) =>
+    buildEngagement(ctx, {
+      organizationId,
+      client,
+      type,
+      stage,
+      status: 'active',
+      preparerId: input.preparerId ?? null,
+      reviewerId: input.reviewerId ?? null,
+    });
+  const engagement = activeEngagement('document_intake', 'requested');
   const document = buildDocument(ctx, {
     organizationId,
     clientId: client.id,
@@ -119,33 +123,9 @@ function clientThings(
     title: `Welcome call with ${input.name}`,
     status: 'done',
   });
-  const taxReturn = buildEngagement(ctx, {
-    organizationId,
-    client,
-    type: 'tax_return',
-    stage: 'preparation',
-    status: 'active',
-    preparerId: input.preparerId ?? null,
-    reviewerId: input.reviewerId ?? null,
-  });
-  const close = buildEngagement(ctx, {
-    organizationId,
-    client,
-    type: 'monthly_close',
-    stage: 'pulling',
-    status: 'active',
-    preparerId: input.preparerId ?? null,
-    reviewerId: input.reviewerId ?? null,
-  });
-  const onboarding = buildEngagement(ctx, {
-    organizationId,
-    client,
-    type: 'client_onboarding',
-    stage: 'awaiting_profile',
-    status: 'active',
-    preparerId: input.preparerId ?? null,
-    reviewerId: input.reviewerId ?? null,
-  });
+  const taxReturn = activeEngagement('tax_return', 'preparation');
+  const close = activeEngagement('monthly_close', 'pulling');
+  const onboarding = activeEngagement('client_onboarding', 'awaiting_profile');
   rows.engagements.push(engagement, taxReturn, close, onboarding);
   rows.documents.push(document);
   rows.invoices.push(invoice);

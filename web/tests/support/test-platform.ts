@@ -37,13 +37,19 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
+/** Reminders 30 days apart: none is sent while a test file runs. */
+const noRemindersDuringTests: TReminderSchedule = {
+  intervalsSeconds: [30 * 86_400],
+  followUpAfterSeconds: 30 * 86_400,
+};
+
 export async function startTestPlatform({
   name,
-  reminders,
+  reminders = noRemindersDuringTests,
 }: {
   name: string;
-  /** The demo firm's onboarding reminder schedule for this test file. */
-  reminders: TReminderSchedule;
+  /** The demo firm's onboarding reminder schedule for this test file; by default none falls due. */
+  reminders?: TReminderSchedule;
 }): Promise<TestPlatform> {
   const stackEnv = inject('stackEnv');
   const databaseUrl = await createTestDatabase(name);
